@@ -1,0 +1,17 @@
+"""Autoencoders for scikit-learn: pre-training and regularization.
+
+Estimators that drop into a ``Pipeline``, tune in ``GridSearchCV`` and pass
+scikit-learn's ``check_estimator``, built on one numpy + BLAS engine.
+"""
+
+from ._autoencoder import AutoencoderTransformer, DenoisingAutoencoder
+from ._training import DivergenceError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AutoencoderTransformer",
+    "DenoisingAutoencoder",
+    "DivergenceError",
+    "__version__",
+]

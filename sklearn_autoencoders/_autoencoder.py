@@ -1,0 +1,901 @@
+"""Nonlinear autoencoders: ``AutoencoderTransformer`` and ``DenoisingAutoencoder``.
+
+Both estimators configure the shared engine (``_network``, ``_optimizers``,
+``_training``); the denoising one only adds an input corruption, so the
+plain autoencoder is its zero-noise case.
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._activations import HIDDEN_ACTIVATIONS
+from ._network import Network, forward
+from ._noise import NOISE_TYPES, Corruption
+from ._optimizers import make_optimizer
+from ._training import History, fit_lbfgs, fit_stochastic
+
+_ENGINE_PARAMETER_CONSTRAINTS = {
+    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+}
+
+
+def check_layer_sizes(hidden_layer_sizes):
+    """Validate ``hidden_layer_sizes`` and return it as a list of ints."""
+    sizes = list(np.atleast_1d(np.asarray(hidden_layer_sizes, dtype=object)))
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must be a sequence of positive integers, "
+            f"got {hidden_layer_sizes!r}."
+        )
+    if any(s < 1 for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must contain only positive integers, "
+            f"got {hidden_layer_sizes!r}."
+        )
+    return [int(s) for s in sizes]
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """``'auto'`` means ``min(200, n_samples)``, as in scikit-learn's MLP."""
+    return min(200, n_samples) if batch_size == "auto" else min(batch_size, n_samples)
+
+
+def divergence_hint(solver, learning_rate_init):
+    """What to tell the user when training diverges."""
+    if solver == "lbfgs":
+        return "Scale the inputs (for example with StandardScaler) or raise alpha."
+    return (
+        f"The learning rate (learning_rate_init={learning_rate_init}) is probably "
+        f"too large for solver='{solver}': lower it, scale the inputs (for "
+        "example with StandardScaler), or use solver='adam'."
+    )
+
+
+def generator_from(random_state):
+    """A ``numpy.random.Generator`` seeded from a scikit-learn ``random_state``."""
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+class AutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Autoencoder whose code layer is a learned feature transform.
+
+    A network ``d -> h_1 -> ... -> n_components -> ... -> h_1 -> d`` is
+    trained to reproduce its input, minimising the mean reconstruction loss
+    ``(1 / 2n) sum_n ||g(x_n) - x_n||^2`` plus a weight penalty. The encoder
+    half is the transform ``Phi(x)`` (``transform``), the decoder half maps
+    codes back to the input space (``inverse_transform``), and the
+    reconstruction error is a density-style score: small where training data
+    are dense and large for outliers (``score_samples``).
+
+    The bottleneck (``n_components < n_features``), tied weights (decoder =
+    transposed encoder) and the weight penalty are regularizers; so is early
+    stopping on a held-out fraction.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Size of the code layer: the number of output features of
+        ``transform``.
+
+    hidden_layer_sizes : array-like of int, default=()
+        Encoder layers between the input and the code; the decoder mirrors
+        them. ``()`` gives the classic shallow ``d - n_components - d``
+        autoencoder.
+
+    activation : {'tanh', 'logistic', 'relu', 'identity'}, default='tanh'
+        Activation of the hidden layers.
+
+    code_activation : {'tanh', 'logistic', 'relu', 'identity'}, default=None
+        Activation of the code layer; ``None`` uses ``activation``.
+        ``'identity'`` gives the linear code units of Hinton &
+        Salakhutdinov's deep autoencoders.
+
+    out_activation : {'identity', 'logistic'}, default='identity'
+        Activation of the reconstruction layer. ``'logistic'`` suits data in
+        [0, 1] and is required by ``loss='cross_entropy'``.
+
+    loss : {'squared_error', 'cross_entropy'}, default='squared_error'
+        Reconstruction loss. ``'cross_entropy'`` is the binary cross-entropy
+        of a logistic output and needs inputs in [0, 1].
+
+    tied_weights : bool, default=False
+        If True, each decoder layer uses the transposed weights of its
+        mirror encoder layer (its biases stay its own): half the weights and
+        a structural regularizer.
+
+    weight_penalty : {'l2', 'elimination'}, default='l2'
+        ``'l2'`` is weight decay ``(alpha / 2n) sum w^2``; ``'elimination'``
+        is ``(alpha / 2n) sum w^2 / (1 + w^2)``, which drives small weights
+        to zero and leaves large ones nearly free. Biases are never
+        penalised; ``n`` is the minibatch size.
+
+    alpha : float, default=1e-4
+        Strength of the weight penalty.
+
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        ``'adam'`` and ``'sgd'`` (with momentum) train on minibatches;
+        ``'lbfgs'`` minimises the full-batch loss and often wins on small
+        data sets.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size for the stochastic solvers; ``'auto'`` is
+        ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=1e-3
+        Step size of ``'adam'`` and ``'sgd'``.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations
+        (``'lbfgs'``).
+
+    tol : float, default=1e-4
+        Improvement of the loss (or validation score) below which an epoch
+        counts as no progress; for ``'lbfgs'`` the gradient tolerance.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score
+        stops improving and restore the best weights. Stochastic solvers
+        only.
+
+    validation_fraction : float, default=0.1
+        Fraction held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+
+    shuffle : bool, default=True
+        Shuffle the samples every epoch (stochastic solvers).
+
+    momentum : float, default=0.9
+        Momentum of ``'sgd'``.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with ``'sgd'``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, shuffling, the validation split and
+        any noise. Pass an int for reproducible results.
+
+    verbose : bool, default=False
+        Print the loss, validation score and elapsed time every epoch.
+
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution instead of a new random
+        initialisation.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        Weight matrices, ``coefs_[i]`` of shape ``(fan_in, fan_out)``;
+        encoder layers first. With tied weights the decoder entries are
+        transposed views of the encoder ones.
+
+    intercepts_ : list of ndarray
+        Bias vectors, ``intercepts_[i]`` of shape ``(fan_out,)``.
+
+    n_iter_ : int
+        Number of epochs (or L-BFGS iterations) run.
+
+    loss_ : float
+        Training loss at the end of training (penalty included).
+
+    loss_curve_ : list of float
+        Training loss after each epoch or iteration.
+
+    best_loss_ : float or None
+        Smallest training loss seen; None with early stopping.
+
+    validation_scores_ : list of float or None
+        Score (negative mean squared reconstruction error) of the held-out
+        set after each epoch; None without early stopping.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``; None without early stopping.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    DenoisingAutoencoder : Trained to reconstruct clean inputs from
+        corrupted ones.
+    LinearAutoencoder : The linear, closed-form case (PCA without centering).
+    sklearn.decomposition.PCA : Linear projection on the principal subspace.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_autoencoders import AutoencoderTransformer
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(n_components=16, max_iter=20, random_state=0)
+    >>> codes = ae.fit_transform(X)
+    >>> codes.shape
+    (1797, 16)
+    >>> ae.inverse_transform(codes).shape
+    (1797, 64)
+    >>> bool(ae.score(X) > -10)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_ENGINE_PARAMETER_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "code_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
+        "out_activation": [StrOptions({"identity", "logistic"})],
+        "loss": [StrOptions({"squared_error", "cross_entropy"})],
+        "tied_weights": ["boolean"],
+        "weight_penalty": [StrOptions({"l2", "elimination"})],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        hidden_layer_sizes=(),
+        activation="tanh",
+        code_activation=None,
+        out_activation="identity",
+        loss="squared_error",
+        tied_weights=False,
+        weight_penalty="l2",
+        alpha=1e-4,
+        solver="adam",
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        random_state=None,
+        verbose=False,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.code_activation = code_activation
+        self.out_activation = out_activation
+        self.loss = loss
+        self.tied_weights = tied_weights
+        self.weight_penalty = weight_penalty
+        self.alpha = alpha
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # -- public API -----------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder to reconstruct ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted autoencoder.
+        """
+        reuse = self.warm_start and hasattr(self, "coefs_")
+        X = self._validate_X(X, reset=not reuse)
+        self._train(X, incremental=False, reuse=reuse)
+        return self
+
+    def _check_stochastic_solver(self):
+        if self.solver not in ("adam", "sgd"):
+            raise AttributeError(
+                f"partial_fit is only available for stochastic solvers ('adam', "
+                f"'sgd'), not solver={self.solver!r}."
+            )
+        return True
+
+    @available_if(_check_stochastic_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Run one epoch of the stochastic solver on ``X``.
+
+        The first call initialises the network; later calls continue from
+        the current weights and optimizer state, so data can be streamed in
+        chunks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated autoencoder.
+        """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        reuse = hasattr(self, "coefs_")
+        X = self._validate_X(X, reset=not reuse)
+        self._train(X, incremental=True, reuse=reuse)
+        return self
+
+    def transform(self, X):
+        """Encode ``X``: the activations of the code layer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Codes, in the dtype the model was fitted with.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        n_encoder = self._n_encoder_layers
+        return forward(self.coefs_, self.intercepts_, self._activations, X, n_encoder)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, for example from ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            Reconstructions.
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=self.coefs_[0].dtype, order="C")
+        n_encoder = self._n_encoder_layers
+        if X.shape[1] != self.coefs_[n_encoder].shape[0]:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but inverse_transform expects "
+                f"codes of {self.coefs_[n_encoder].shape[0]} features."
+            )
+        return forward(
+            self.coefs_[n_encoder:],
+            self.intercepts_[n_encoder:],
+            self._activations[n_encoder:],
+            X,
+        )
+
+    def reconstruct(self, X):
+        """Reconstruct ``X`` through the whole network, ``g(x)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+            ``inverse_transform(transform(X))``, computed in one pass.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return forward(self.coefs_, self.intercepts_, self._activations, X)
+
+    def score_samples(self, X):
+        """Negative squared reconstruction error of each sample.
+
+        High where the training data were dense, low for outliers: usable
+        as an outlier score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-||g(x) - x||^2`` for each sample.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return -_squared_errors(self.coefs_, self.intercepts_, self._activations, X)
+
+    def score(self, X, y=None):
+        """Mean negative squared reconstruction error (higher is better).
+
+        This lets ``GridSearchCV`` tune an autoencoder without a scorer.
+        It measures the squared error whatever the training ``loss``, so
+        models trained with different losses compare fairly.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+            ``-mean_n ||g(x_n) - x_n||^2``.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    # -- internals ------------------------------------------------------
+    @property
+    def _n_features_out(self):
+        return self.coefs_[self._n_encoder_layers - 1].shape[1]
+
+    @property
+    def _n_encoder_layers(self):
+        return len(self.coefs_) // 2
+
+    def _validate_X(self, X, reset):
+        X = validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32], order="C"
+        )
+        if not reset and hasattr(self, "coefs_"):
+            X = np.ascontiguousarray(X, dtype=self.coefs_[0].dtype)
+        return X
+
+    def _architecture(self, n_features):
+        """Layer units, activations and tied pairs of the full network."""
+        hidden = check_layer_sizes(self.hidden_layer_sizes)
+        encoder = [n_features, *hidden, self.n_components]
+        units = encoder + encoder[-2::-1]
+        code = self.code_activation or self.activation
+        n_hidden = len(hidden)
+        activations = (
+            [self.activation] * n_hidden
+            + [code]
+            + [self.activation] * n_hidden
+            + [self.out_activation]
+        )
+        n_encoder = n_hidden + 1
+        tied = {}
+        if self.tied_weights:
+            tied = {n_encoder + j: n_encoder - 1 - j for j in range(n_encoder)}
+        return units, activations, tied
+
+    def _check_training_data(self, X):
+        if self.loss == "cross_entropy":
+            if self.out_activation != "logistic":
+                raise ValueError(
+                    "loss='cross_entropy' needs out_activation='logistic', got "
+                    f"out_activation={self.out_activation!r}."
+                )
+            if X.min() < 0 or X.max() > 1:
+                raise ValueError(
+                    "loss='cross_entropy' needs inputs in [0, 1]; scale them, "
+                    "for example with MinMaxScaler."
+                )
+
+    def _make_network(self, X, reuse):
+        units, activations, tied = self._architecture(X.shape[1])
+        loss = self.loss
+        network = Network(
+            units,
+            activations,
+            loss,
+            tied=tied,
+            penalty=self.weight_penalty,
+            alpha=self.alpha,
+            dtype=X.dtype,
+        )
+        if reuse:
+            network.set_parameters(self.coefs_, self.intercepts_)
+        return network
+
+    def _corruption(self, X, reuse):
+        """The input corruption applied during training; None: clean input."""
+        return None
+
+    def _train(self, X, *, incremental, reuse):
+        """Train through the engine, then commit the result to ``self``.
+
+        Nothing on ``self`` changes until training succeeded, so a diverged
+        or invalid fit leaves a fitted model untouched.
+        """
+        self._check_training_data(X)
+        if reuse and X.dtype != self.coefs_[0].dtype:
+            X = X.astype(self.coefs_[0].dtype)
+        net = self._make_network(X, reuse)
+        if incremental and reuse:
+            rng = copy.deepcopy(self._rng)
+            history = self._history.copy()
+            optimizer = copy.deepcopy(self._optimizer)
+        else:
+            rng = generator_from(self.random_state)
+            history = History()
+            optimizer = None
+        if not reuse:
+            net.initialize(rng)
+        corruption = self._corruption(X, reuse)
+        optimizer = self._run_solver(
+            net, X, rng, history, optimizer, corruption, incremental
+        )
+        self.coefs_, self.intercepts_ = net.export_parameters()
+        self._activations = net.activations
+        self._optimizer, self._history, self._rng = optimizer, history, rng
+        if corruption is not None:
+            self._commit_corruption(corruption)
+        self._set_history_attributes(history)
+
+    def _run_solver(self, net, X, rng, history, optimizer, corruption, incremental):
+        hint = divergence_hint(self.solver, self.learning_rate_init)
+        if self.solver == "lbfgs":
+            # L-BFGS needs one deterministic objective: a single corruption
+            # of the training set, drawn once.
+            X_input = X if corruption is None else corruption(X, np.empty_like(X), rng)
+            fit_lbfgs(
+                net,
+                X_input,
+                X,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                history=history,
+                verbose=self.verbose,
+                divergence_hint=hint,
+            )
+            return None
+        if optimizer is None:
+            optimizer = make_optimizer(
+                self.solver,
+                net.n_params,
+                net.dtype,
+                self.learning_rate_init,
+                self.momentum,
+                self.nesterovs_momentum,
+            )
+        train_indices, validation_score = None, None
+        if self.early_stopping:
+            train_indices, validation_score = self._validation_split(X, rng)
+        fit_stochastic(
+            net,
+            X,
+            optimizer=optimizer,
+            batch_size=resolve_batch_size(self.batch_size, X.shape[0]),
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=self.shuffle,
+            rng=rng,
+            history=history,
+            train_indices=train_indices,
+            validation_score=validation_score,
+            corrupt=corruption,
+            verbose=self.verbose,
+            incremental=incremental,
+            divergence_hint=hint,
+        )
+        return optimizer
+
+    def _validation_split(self, X, rng):
+        """Training indices and a scorer of the held-out rows."""
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        train, held_out = train_test_split(
+            np.arange(X.shape[0]), test_size=self.validation_fraction, random_state=seed
+        )
+        if len(held_out) < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        X_val = X[np.sort(held_out)]
+
+        def validation_score(net):
+            errors = _squared_errors(net.coefs, net.intercepts, net.activations, X_val)
+            return -float(np.mean(errors))
+
+        return np.sort(train), validation_score
+
+    def _set_history_attributes(self, history):
+        self.n_iter_ = history.n_iter
+        self.loss_curve_ = list(history.loss_curve)
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else history.best_loss
+        stopped_early = history.validation_scores is not None
+        self.best_loss_ = None if stopped_early else history.best_loss
+        self.validation_scores_ = (
+            list(history.validation_scores) if stopped_early else None
+        )
+        self.best_validation_score_ = (
+            history.best_validation_score if stopped_early else None
+        )
+
+    def _commit_corruption(self, corruption):
+        """Keep what the corruption learned from the data (DAE only)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _squared_errors(coefs, intercepts, activations, X):
+    """Per-sample squared reconstruction error ``||g(x) - x||^2``."""
+    reconstruction = forward(coefs, intercepts, activations, X)
+    reconstruction -= X
+    return np.einsum("ij,ij->i", reconstruction, reconstruction)
+
+
+class DenoisingAutoencoder(AutoencoderTransformer):
+    """Autoencoder trained to reconstruct clean inputs from corrupted ones.
+
+    Each training input ``x_n`` is replaced by a corrupted copy ``x~_n``
+    while the target stays ``x_n``; a fresh corruption is drawn for every
+    minibatch. The noise is a regularizer: to undo it the network must
+    learn the structure of the data rather than the identity map, which
+    gives more robust features (Vincent et al., 2010). ``transform``,
+    ``inverse_transform``, ``score`` and ``score_samples`` never corrupt.
+
+    With ``solver='lbfgs'`` one corruption of the training set is drawn per
+    ``fit``: L-BFGS's line search needs a deterministic objective.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Size of the code layer.
+
+    noise : {'gaussian', 'masking', 'salt_and_pepper'}, default='gaussian'
+        ``'gaussian'``: add N(0, noise_level^2) to every entry.
+        ``'masking'``: set each entry to 0 with probability noise_level.
+        ``'salt_and_pepper'``: set each entry, with probability
+        noise_level, to its column's minimum or maximum seen in ``fit``
+        (each with probability 1/2).
+
+    noise_level : float, default=0.1
+        Standard deviation for ``'gaussian'``; the corrupted fraction, in
+        [0, 1), for the other two.
+
+    hidden_layer_sizes : array-like of int, default=()
+        Encoder layers between the input and the code.
+
+    activation : {'tanh', 'logistic', 'relu', 'identity'}, default='tanh'
+        Activation of the hidden layers.
+
+    code_activation : {'tanh', 'logistic', 'relu', 'identity'}, default=None
+        Activation of the code layer; ``None`` uses ``activation``.
+
+    out_activation : {'identity', 'logistic'}, default='identity'
+        Activation of the reconstruction layer.
+
+    loss : {'squared_error', 'cross_entropy'}, default='squared_error'
+        Reconstruction loss.
+
+    tied_weights : bool, default=False
+        Decoder weights are the transposed encoder weights.
+
+    weight_penalty : {'l2', 'elimination'}, default='l2'
+        Weight decay or weight elimination.
+
+    alpha : float, default=1e-4
+        Strength of the weight penalty.
+
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        Optimizer.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
+
+    learning_rate_init : float, default=1e-3
+        Step size of ``'adam'`` and ``'sgd'``.
+
+    max_iter : int, default=200
+        Maximum number of epochs or L-BFGS iterations.
+
+    tol : float, default=1e-4
+        Minimum improvement per epoch.
+
+    early_stopping : bool, default=False
+        Stop on a held-out validation score and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Fraction held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+
+    momentum : float, default=0.9
+        Momentum of ``'sgd'``.
+
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum with ``'sgd'``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and the noise.
+
+    verbose : bool, default=False
+        Print progress every epoch.
+
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        Weight matrices, encoder layers first.
+
+    intercepts_ : list of ndarray
+        Bias vectors.
+
+    n_iter_ : int
+        Number of epochs (or L-BFGS iterations) run.
+
+    loss_ : float
+        Final training loss on corrupted inputs.
+
+    loss_curve_ : list of float
+        Training loss after each epoch or iteration.
+
+    best_loss_ : float or None
+        Smallest training loss; None with early stopping.
+
+    validation_scores_ : list of float or None
+        Held-out scores on clean inputs; None without early stopping.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+
+    data_min_ : ndarray of shape (n_features_in_,)
+        Column minima seen in training (the 'pepper' values).
+
+    data_max_ : ndarray of shape (n_features_in_,)
+        Column maxima seen in training (the 'salt' values).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    AutoencoderTransformer : The same network trained on clean inputs.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_autoencoders import DenoisingAutoencoder
+    >>> X = load_digits().data / 16
+    >>> dae = DenoisingAutoencoder(n_components=16, noise="masking",
+    ...                            noise_level=0.25, max_iter=20, random_state=0)
+    >>> dae.fit_transform(X).shape
+    (1797, 16)
+    >>> dae.reconstruct(X[:3]).shape
+    (3, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **AutoencoderTransformer._parameter_constraints,
+        "noise": [StrOptions(set(NOISE_TYPES))],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        noise="gaussian",
+        noise_level=0.1,
+        hidden_layer_sizes=(),
+        activation="tanh",
+        code_activation=None,
+        out_activation="identity",
+        loss="squared_error",
+        tied_weights=False,
+        weight_penalty="l2",
+        alpha=1e-4,
+        solver="adam",
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        random_state=None,
+        verbose=False,
+        warm_start=False,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            code_activation=code_activation,
+            out_activation=out_activation,
+            loss=loss,
+            tied_weights=tied_weights,
+            weight_penalty=weight_penalty,
+            alpha=alpha,
+            solver=solver,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.noise = noise
+        self.noise_level = noise_level
+
+    def _corruption(self, X, reuse):
+        if self.noise != "gaussian" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise_level is the corrupted fraction for noise={self.noise!r} "
+                f"and must be in [0, 1), got {self.noise_level}."
+            )
+        low, high = X.min(axis=0), X.max(axis=0)
+        if reuse and hasattr(self, "data_min_"):
+            low = np.minimum(low, self.data_min_.astype(X.dtype))
+            high = np.maximum(high, self.data_max_.astype(X.dtype))
+        return Corruption(self.noise, self.noise_level, low, high)
+
+    def _commit_corruption(self, corruption):
+        self.data_min_, self.data_max_ = corruption.low, corruption.high

@@ -1,0 +1,282 @@
+"""Dense feed-forward networks whose parameters live in one flat buffer.
+
+This module holds the network math shared by every estimator: the layer
+layout (with optional tied weights), parameter initialisation, the forward
+pass, backpropagation, and the objective (loss plus weight penalty).
+
+Layer ``l`` maps ``A[l-1]`` to ``A[l] = act_l(A[l-1] @ W_l + b_l)`` (row
+vectors, ``W_l`` of shape ``(fan_in, fan_out)``, as in scikit-learn's MLP).
+
+All weights come first in the flat vector ``theta``, then all biases, so
+one optimizer pass updates everything and a penalty is one pass over the
+weight slice. A *tied* layer owns no weight block: it uses the transpose of
+another layer's block, and backpropagation sums both layers' gradients into
+that block (``dE/dW = A_enc^T delta_enc + (A_dec^T delta_dec)^T``).
+"""
+
+import numpy as np
+from sklearn.utils import gen_batches
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+from ._losses import LOSS_OUTPUT_ACTIVATION, LOSSES, PENALTIES
+
+#: Rows per chunk in the allocating forward pass: bounds its memory.
+FORWARD_CHUNK_SIZE = 4096
+
+
+def forward(coefs, intercepts, activations, X, n_layers=None):
+    """Run ``X`` through the first ``n_layers`` layers and return the output.
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        Weights ``(fan_in, fan_out)`` and biases ``(fan_out,)`` per layer.
+    activations : list of str
+        Activation per layer.
+    X : ndarray of shape (n_samples, n_features)
+        Input, of the parameters' dtype.
+    n_layers : int, default=None
+        How many layers to apply; all by default.
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, fan_out of the last layer applied)
+    """
+    n_layers = len(coefs) if n_layers is None else n_layers
+    out = np.empty((X.shape[0], coefs[n_layers - 1].shape[1]), dtype=coefs[0].dtype)
+    for rows in gen_batches(X.shape[0], FORWARD_CHUNK_SIZE):
+        A = X[rows]
+        for W, b, act in zip(coefs[:n_layers], intercepts, activations):
+            A = A @ W
+            A += b
+            ACTIVATIONS[act](A)
+        out[rows] = A
+    return out
+
+
+def glorot_bound(fan_in, fan_out, activation):
+    """Half-width of Glorot & Bengio's uniform initialisation."""
+    factor = 2.0 if activation == "logistic" else 6.0
+    return np.sqrt(factor / (fan_in + fan_out))
+
+
+class Network:
+    """A dense network, its flat parameter buffer and its objective.
+
+    Parameters
+    ----------
+    layer_units : list of int
+        Units per layer, input first: ``[d, h_1, ..., out]``.
+    activations : list of str
+        Activation of each of the ``len(layer_units) - 1`` layers. For the
+        cross-entropies the last one must match ``LOSS_OUTPUT_ACTIVATION``.
+    loss : {'squared_error', 'cross_entropy', 'softmax_cross_entropy'}
+    tied : dict of int to int, default=None
+        ``{layer: source}``: ``layer`` uses ``coefs[source].T`` as weights.
+    penalty : {'l2', 'elimination'}, default='l2'
+    alpha : float, default=0.0
+        Penalty strength, divided by the batch size as in scikit-learn.
+    dtype : numpy dtype, default=np.float64
+
+    Attributes
+    ----------
+    theta, grad : ndarray of shape (n_params,)
+        All parameters and their gradient; weights first, then biases.
+    coefs, intercepts : list of ndarray
+        Per-layer views into ``theta`` (a tied layer's weight is a
+        transposed view of its source's block).
+    """
+
+    def __init__(
+        self,
+        layer_units,
+        activations,
+        loss,
+        *,
+        tied=None,
+        penalty="l2",
+        alpha=0.0,
+        dtype=np.float64,
+    ):
+        self.layer_units = list(layer_units)
+        self.activations = list(activations)
+        self.loss = loss
+        self.tied = dict(tied or {})
+        self.penalty = penalty
+        self.alpha = float(alpha)
+        self.dtype = np.dtype(dtype)
+        self.n_layers = len(self.layer_units) - 1
+        if loss in LOSS_OUTPUT_ACTIVATION:
+            assert self.activations[-1] == LOSS_OUTPUT_ACTIVATION[loss]
+        self._build_layout()
+        self.theta = np.zeros(self.n_params, dtype=self.dtype)
+        self.grad = np.zeros(self.n_params, dtype=self.dtype)
+        self.coefs, self.intercepts = self.views(self.theta)
+        self._weight_grads = self._block_views(self.grad)
+        _, self.intercept_grads = self.views(self.grad)
+        self._batch_size = 0
+
+    # -- layout ---------------------------------------------------------
+    def _build_layout(self):
+        fans = list(zip(self.layer_units[:-1], self.layer_units[1:]))
+        # block_of[l] = (block index, transposed?)
+        self._blocks, self.block_of = [], []
+        for layer, (fan_in, fan_out) in enumerate(fans):
+            source = self.tied.get(layer)
+            if source is None:
+                self.block_of.append((len(self._blocks), False))
+                self._blocks.append((layer, fan_in, fan_out))
+            else:
+                assert fans[source] == (fan_out, fan_in) and source not in self.tied
+                self.block_of.append(None)  # resolved below
+        layer_block = {layer: k for k, (layer, _, _) in enumerate(self._blocks)}
+        for layer, source in self.tied.items():
+            self.block_of[layer] = (layer_block[source], True)
+        self.n_weights = sum(fi * fo for _, fi, fo in self._blocks)
+        self.n_params = self.n_weights + sum(self.layer_units[1:])
+        # Backprop runs from the last layer down: the first layer to reach a
+        # block writes its gradient, later ones accumulate into it.
+        seen = set()
+        self._writes_block = [False] * self.n_layers
+        for layer in reversed(range(self.n_layers)):
+            block = self.block_of[layer][0]
+            self._writes_block[layer] = block not in seen
+            seen.add(block)
+
+    def _block_views(self, flat):
+        views, start = [], 0
+        for _, fan_in, fan_out in self._blocks:
+            stop = start + fan_in * fan_out
+            views.append(flat[start:stop].reshape(fan_in, fan_out))
+            start = stop
+        return views
+
+    def views(self, flat):
+        """Per-layer ``(coefs, intercepts)`` views into a flat vector."""
+        blocks = self._block_views(flat)
+        coefs = [
+            blocks[block].T if transposed else blocks[block]
+            for block, transposed in self.block_of
+        ]
+        intercepts, start = [], self.n_weights
+        for units in self.layer_units[1:]:
+            intercepts.append(flat[start : start + units])
+            start += units
+        return coefs, intercepts
+
+    # -- parameters -----------------------------------------------------
+    def initialize(self, random_state):
+        """Glorot-uniform weights and biases drawn from ``random_state``."""
+        for W, (layer, fan_in, fan_out) in zip(
+            self._block_views(self.theta), self._blocks
+        ):
+            bound = glorot_bound(fan_in, fan_out, self.activations[layer])
+            W[...] = random_state.uniform(-bound, bound, W.shape)
+        for layer, b in enumerate(self.intercepts):
+            fan_in, fan_out = self.layer_units[layer : layer + 2]
+            bound = glorot_bound(fan_in, fan_out, self.activations[layer])
+            b[...] = random_state.uniform(-bound, bound, b.shape)
+
+    def set_parameters(self, coefs, intercepts):
+        """Copy per-layer weights and biases into ``theta``."""
+        for layer, (block, transposed) in enumerate(self.block_of):
+            if not transposed:
+                self.coefs[layer][...] = coefs[layer]
+        for b, value in zip(self.intercepts, intercepts):
+            b[...] = value
+
+    def export_parameters(self, theta=None):
+        """Copies of ``(coefs, intercepts)``; tied layers stay shared views."""
+        theta = self.theta if theta is None else theta
+        return self.views(theta.copy())
+
+    # -- objective ------------------------------------------------------
+    def _allocate(self, batch_size):
+        """Buffers for batches of up to ``batch_size`` rows, reused."""
+        if batch_size <= self._batch_size:
+            return
+        self._batch_size = batch_size
+        units = self.layer_units[1:]
+        self._A = [np.empty((batch_size, u), dtype=self.dtype) for u in units]
+        self._deltas = [np.empty((batch_size, u), dtype=self.dtype) for u in units]
+        self._scratch = np.empty(batch_size * max(units), dtype=self.dtype)
+        self._tied_tmp = [
+            None
+            if writes
+            else np.empty_like(self._weight_grads[self.block_of[layer][0]])
+            for layer, writes in enumerate(self._writes_block)
+        ]
+        if self.alpha > 0 and not hasattr(self, "_penalty_scratch"):
+            self._penalty_scratch = (
+                np.empty(self.n_weights, dtype=self.dtype),
+                np.empty(self.n_weights, dtype=self.dtype),
+            )
+
+    def _scratch_like(self, shape):
+        return self._scratch[: shape[0] * shape[1]].reshape(shape)
+
+    def loss_and_gradient(self, X, Y):
+        """Objective at ``theta`` on one batch; fills ``self.grad``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, layer_units[0])
+            Network input (possibly corrupted).
+        Y : ndarray of shape (n_samples, layer_units[-1])
+            Targets.
+
+        Returns
+        -------
+        loss : float
+            Data loss plus weight penalty.
+        """
+        n_samples = X.shape[0]
+        self._allocate(n_samples)
+        A = [X] + [buf[:n_samples] for buf in self._A]
+        deltas = [buf[:n_samples] for buf in self._deltas]
+        last = self.n_layers - 1
+        for layer in range(self.n_layers):
+            np.matmul(A[layer], self.coefs[layer], out=A[layer + 1])
+            A[layer + 1] += self.intercepts[layer]
+            if layer < last:
+                ACTIVATIONS[self.activations[layer]](A[layer + 1])
+        loss = LOSSES[self.loss](
+            A[-1],
+            Y,
+            deltas[-1],
+            self.activations[-1],
+            self._scratch_like(A[-1].shape),
+        )
+        for layer in range(last, -1, -1):
+            delta = deltas[layer]
+            self._weight_gradient(layer, A[layer], delta)
+            np.sum(delta, axis=0, out=self.intercept_grads[layer])
+            if layer > 0:
+                previous = deltas[layer - 1]
+                np.matmul(delta, self.coefs[layer].T, out=previous)
+                DERIVATIVES[self.activations[layer - 1]](
+                    A[layer], previous, self._scratch_like(previous.shape)
+                )
+        if self.alpha > 0:
+            loss += PENALTIES[self.penalty](
+                self.theta[: self.n_weights],
+                self.grad[: self.n_weights],
+                self.alpha / n_samples,
+                self._penalty_scratch,
+            )
+        return loss
+
+    def _weight_gradient(self, layer, A_in, delta):
+        block, transposed = self.block_of[layer]
+        writes = self._writes_block[layer]
+        target = self._weight_grads[block] if writes else self._tied_tmp[layer]
+        if transposed:
+            np.matmul(delta.T, A_in, out=target)
+        else:
+            np.matmul(A_in.T, delta, out=target)
+        if not writes:
+            self._weight_grads[block] += target
+
+    def predict(self, X, n_layers=None):
+        """Allocating forward pass with the current parameters."""
+        return forward(self.coefs, self.intercepts, self.activations, X, n_layers)

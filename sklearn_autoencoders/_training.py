@@ -1,0 +1,265 @@
+"""Training loops shared by every estimator.
+
+``fit_stochastic`` runs minibatch epochs with an optimizer from
+``_optimizers``, with convergence on ``tol``/``n_iter_no_change``, early
+stopping on a validation score (best parameters restored), an optional
+input-corruption hook, and divergence detection. ``fit_lbfgs`` minimises
+the full-batch objective with SciPy's L-BFGS-B.
+
+Both work on a ``Network`` in place. They never touch an estimator: the
+estimator copies the result into its attributes only when training
+succeeded, so a failed ``fit`` leaves a fitted model as it was.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss or non-finite parameters."""
+
+
+@dataclass
+class History:
+    """What training has seen so far; carried across ``partial_fit`` calls."""
+
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = None
+    best_loss: float = np.inf
+    best_validation_score: float = -np.inf
+    no_improvement_count: int = 0
+    n_iter: int = 0
+    t: int = 0
+
+    def copy(self):
+        return History(
+            list(self.loss_curve),
+            None if self.validation_scores is None else list(self.validation_scores),
+            self.best_loss,
+            self.best_validation_score,
+            self.no_improvement_count,
+            self.n_iter,
+            self.t,
+        )
+
+
+def _check_finite(loss, theta, epoch, hint):
+    if not np.isfinite(loss) or (theta is not None and not np.isfinite(theta).all()):
+        what = "loss" if not np.isfinite(loss) else "parameters"
+        raise DivergenceError(
+            f"Training diverged at epoch {epoch}: the {what} became non-finite "
+            f"(loss={loss}). {hint}"
+        )
+
+
+def fit_stochastic(
+    net,
+    X,
+    Y=None,
+    *,
+    optimizer,
+    batch_size,
+    max_iter,
+    tol,
+    n_iter_no_change,
+    shuffle,
+    rng,
+    history,
+    train_indices=None,
+    validation_score=None,
+    corrupt=None,
+    verbose=False,
+    incremental=False,
+    divergence_hint="",
+):
+    """Minibatch training of ``net`` in place.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray of shape (n_samples, n_features)
+        Inputs, of the network's dtype. Rows are gathered batch by batch,
+        so ``X`` may be a memory map.
+    Y : ndarray of shape (n_samples, n_outputs), default=None
+        Targets; ``None`` means the clean inputs (an autoencoder).
+    optimizer : SGDOptimizer or AdamOptimizer
+    batch_size, max_iter, n_iter_no_change : int
+    tol : float
+    shuffle : bool
+    rng : numpy.random.Generator
+        Drives shuffling and corruption.
+    history : History
+        Updated in place.
+    train_indices : ndarray of int, default=None
+        Rows to train on (the rest held out); all rows by default.
+    validation_score : callable, default=None
+        ``validation_score(net) -> float``, higher is better. When given,
+        stopping follows it and the best parameters are restored.
+    corrupt : callable, default=None
+        ``corrupt(clean, out, rng)`` writes a corrupted copy of the batch
+        into ``out``; the network sees ``out``, the targets stay clean.
+    verbose : bool
+    incremental : bool
+        One epoch, no convergence warning (``partial_fit``).
+    divergence_hint : str
+        Appended to the error raised when training diverges.
+    """
+    n_samples = X.shape[0] if train_indices is None else len(train_indices)
+    batch_size = min(batch_size, n_samples)
+    gather = shuffle or train_indices is not None
+    order = np.arange(n_samples) if train_indices is None else train_indices
+    X_buf = np.empty((batch_size, X.shape[1]), dtype=net.dtype) if gather else None
+    Y_buf = None
+    if Y is not None and gather:
+        Y_buf = np.empty((batch_size, Y.shape[1]), dtype=net.dtype)
+    noisy_buf = np.empty((batch_size, X.shape[1]), dtype=net.dtype) if corrupt else None
+    early_stopping = validation_score is not None
+    best_theta = net.theta.copy() if early_stopping else None
+    if early_stopping and history.validation_scores is None:
+        history.validation_scores = []
+    start = time.perf_counter()
+    n_epochs = 1 if incremental else max_iter
+    try:
+        with np.errstate(all="ignore"):
+            for _ in range(n_epochs):
+                if shuffle:
+                    order = rng.permutation(order)
+                accumulated = 0.0
+                for rows in gen_batches(n_samples, batch_size):
+                    m = rows.stop - rows.start
+                    if gather:
+                        index = order[rows]
+                        X_batch = np.take(X, index, axis=0, out=X_buf[:m])
+                        if Y is not None:
+                            Y_batch = np.take(Y, index, axis=0, out=Y_buf[:m])
+                    else:
+                        X_batch = X[rows]
+                        if Y is not None:
+                            Y_batch = Y[rows]
+                    if Y is None:
+                        Y_batch = X_batch
+                    if corrupt is not None:
+                        corrupt(X_batch, noisy_buf[:m], rng)
+                        X_batch = noisy_buf[:m]
+                    loss = net.loss_and_gradient(X_batch, Y_batch)
+                    _check_finite(loss, None, history.n_iter + 1, divergence_hint)
+                    optimizer.update(net.theta, net.grad)
+                    accumulated += loss * m
+                history.n_iter += 1
+                history.t += n_samples
+                loss = accumulated / n_samples
+                _check_finite(loss, net.theta, history.n_iter, divergence_hint)
+                history.loss_curve.append(loss)
+                message = f"Epoch {history.n_iter}, loss = {loss:.8f}"
+                if early_stopping:
+                    score = float(validation_score(net))
+                    history.validation_scores.append(score)
+                    message += f", validation score = {score:.8f}"
+                    improved = score >= history.best_validation_score + tol
+                    if score > history.best_validation_score:
+                        history.best_validation_score = score
+                        best_theta[...] = net.theta
+                else:
+                    improved = loss <= history.best_loss - tol
+                history.best_loss = min(history.best_loss, loss)
+                history.no_improvement_count = (
+                    0 if improved else history.no_improvement_count + 1
+                )
+                if verbose:
+                    print(f"{message}, {time.perf_counter() - start:.2f}s")
+                if history.no_improvement_count > n_iter_no_change:
+                    if verbose:
+                        print(
+                            f"{'Validation score' if early_stopping else 'Loss'} "
+                            f"did not improve by tol={tol} for "
+                            f"{n_iter_no_change} consecutive epochs. Stopping."
+                        )
+                    break
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user; keeping the best parameters.")
+        if not early_stopping and not np.isfinite(net.theta).all():
+            raise
+    if early_stopping:
+        net.theta[...] = best_theta
+
+
+def fit_lbfgs(
+    net,
+    X,
+    Y=None,
+    *,
+    max_iter,
+    tol,
+    history,
+    verbose=False,
+    divergence_hint="",
+):
+    """Full-batch L-BFGS-B on the network's objective, in place.
+
+    SciPy works in float64; a float32 network is evaluated in float32 and
+    only the flat parameter vector crosses over.
+    """
+    Y = X if Y is None else Y
+    start = time.perf_counter()
+    last = {"x": net.theta.astype(np.float64)}
+
+    def objective(x):
+        net.theta[...] = x
+        loss = net.loss_and_gradient(X, Y)
+        if not np.isfinite(loss):
+            # Make the line search back off instead of failing outright.
+            return np.inf, np.zeros_like(x)
+        return loss, net.grad.astype(np.float64)
+
+    def callback(intermediate_result):
+        last["x"] = intermediate_result.x.copy()
+        history.loss_curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(
+                f"Iteration {len(history.loss_curve)}, "
+                f"loss = {intermediate_result.fun:.8f}, "
+                f"{time.perf_counter() - start:.2f}s"
+            )
+
+    result = None
+    try:
+        with np.errstate(all="ignore"):
+            result = minimize(
+                objective,
+                last["x"],
+                method="L-BFGS-B",
+                jac=True,
+                callback=callback,
+                options={"maxiter": max_iter, "maxfun": 15000, "gtol": tol},
+            )
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user; keeping the last iterate.")
+    x = last["x"] if result is None else result.x
+    net.theta[...] = x
+    with np.errstate(all="ignore"):
+        loss = net.loss_and_gradient(X, Y)
+    history.n_iter += 0 if result is None else int(result.nit)
+    history.t += X.shape[0]
+    history.best_loss = min(history.best_loss, loss)
+    if not history.loss_curve or history.loss_curve[-1] != loss:
+        history.loss_curve.append(loss)
+    _check_finite(loss, net.theta, history.n_iter, divergence_hint)
+    if result is not None and not result.success:
+        warnings.warn(
+            f"L-BFGS failed to converge after {result.nit} iterations "
+            f"({result.message}). Increase max_iter or scale the data.",
+            ConvergenceWarning,
+        )

@@ -1,0 +1,25 @@
+"""scikit-learn's estimator checks, with no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_autoencoders import AutoencoderTransformer, DenoisingAutoencoder
+
+ESTIMATORS = [
+    AutoencoderTransformer(),
+    AutoencoderTransformer(n_components=3, tied_weights=True),
+    AutoencoderTransformer(n_components=2, solver="lbfgs", max_iter=50),
+    AutoencoderTransformer(n_components=2, solver="sgd", learning_rate_init=0.01),
+    AutoencoderTransformer(n_components=2, activation="relu", weight_penalty="elimination"),
+    AutoencoderTransformer(
+        n_components=2, hidden_layer_sizes=(8, 4), code_activation="identity"
+    ),
+    DenoisingAutoencoder(n_components=3, noise="gaussian"),
+    DenoisingAutoencoder(n_components=3, noise="masking", noise_level=0.3),
+    DenoisingAutoencoder(n_components=3, noise="salt_and_pepper", noise_level=0.2),
+    DenoisingAutoencoder(n_components=3, noise="masking", solver="lbfgs", max_iter=30),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
