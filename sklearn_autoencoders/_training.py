@@ -49,13 +49,29 @@ class History:
         )
 
 
-def _check_finite(loss, theta, epoch, hint):
+#: A loss this many times above its scale at the start of training counts
+#: as divergence, even while it is still finite.
+DIVERGENCE_FACTOR = 1e6
+
+
+def _check_finite(loss, theta, epoch, hint, limit=np.inf):
     if not np.isfinite(loss) or (theta is not None and not np.isfinite(theta).all()):
         what = "loss" if not np.isfinite(loss) else "parameters"
         raise DivergenceError(
             f"Training diverged at epoch {epoch}: the {what} became non-finite "
             f"(loss={loss}). {hint}"
         )
+    if loss > limit:
+        raise DivergenceError(
+            f"Training diverged at epoch {epoch}: the loss grew to {loss:.3g}, "
+            f"over {DIVERGENCE_FACTOR:.0e} times its scale at the start. {hint}"
+        )
+
+
+def _divergence_limit(loss, Y):
+    """Largest believable loss: far above the start and above predicting 0."""
+    scale = max(loss, 0.5 * float(np.vdot(Y, Y)) / Y.shape[0], 1.0)
+    return DIVERGENCE_FACTOR * scale
 
 
 def fit_stochastic(
@@ -124,6 +140,7 @@ def fit_stochastic(
     if early_stopping and history.validation_scores is None:
         history.validation_scores = []
     start = time.perf_counter()
+    limit = None
     n_epochs = 1 if incremental else max_iter
     try:
         with np.errstate(all="ignore"):
@@ -135,9 +152,9 @@ def fit_stochastic(
                     m = rows.stop - rows.start
                     if gather:
                         index = order[rows]
-                        X_batch = np.take(X, index, axis=0, out=X_buf[:m])
+                        X_batch = np.take(X, index, axis=0, out=X_buf[:m], mode="clip")
                         if Y is not None:
-                            Y_batch = np.take(Y, index, axis=0, out=Y_buf[:m])
+                            Y_batch = np.take(Y, index, axis=0, out=Y_buf[:m], mode="clip")
                     else:
                         X_batch = X[rows]
                         if Y is not None:
@@ -148,7 +165,9 @@ def fit_stochastic(
                         corrupt(X_batch, noisy_buf[:m], rng)
                         X_batch = noisy_buf[:m]
                     loss = net.loss_and_gradient(X_batch, Y_batch)
-                    _check_finite(loss, None, history.n_iter + 1, divergence_hint)
+                    if limit is None:
+                        limit = _divergence_limit(loss, Y_batch)
+                    _check_finite(loss, None, history.n_iter + 1, divergence_hint, limit)
                     optimizer.update(net.theta, net.grad)
                     accumulated += loss * m
                 history.n_iter += 1

@@ -1,0 +1,49 @@
+"""Helpers shared by the benchmark scripts (timing, BLAS info, data)."""
+
+import statistics
+import time
+
+import numpy as np
+
+
+def blas_summary():
+    """One line naming the BLAS libraries and their thread counts."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    return ", ".join(
+        f"{info['internal_api']}({info.get('architecture') or '-'}): "
+        f"{info['num_threads']} threads"
+        for info in threadpool_info()
+    )
+
+
+def median_time(function, repeats):
+    """Median wall time of ``repeats`` calls of ``function()``."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def digit_images_28(n_samples, seed=0):
+    """scikit-learn's digits upsampled to 28x28 and jittered: MNIST-shaped data.
+
+    Each 8x8 digit is zoomed to 28x28 (bilinear) and shifted by up to two
+    pixels, so the rows are distinct images in [0, 1].
+    """
+    from scipy.ndimage import shift, zoom
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rng = np.random.default_rng(seed)
+    base = zoom(digits.images / 16.0, (1, 3.5, 3.5), order=1)
+    index = rng.integers(len(base), size=n_samples)
+    offsets = rng.integers(-2, 3, size=(n_samples, 2))
+    images = np.empty((n_samples, 28, 28))
+    for i, (j, (dy, dx)) in enumerate(zip(index, offsets)):
+        images[i] = shift(base[j], (dy, dx), order=0)
+    return np.clip(images.reshape(n_samples, -1), 0, 1), digits.target[index]

@@ -1,0 +1,251 @@
+"""The engine: gradients against finite differences, optimizers, training."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_autoencoders import DivergenceError
+from sklearn_autoencoders._losses import LOSS_OUTPUT_ACTIVATION
+from sklearn_autoencoders._network import Network, forward
+from sklearn_autoencoders._optimizers import AdamOptimizer, SGDOptimizer
+from sklearn_autoencoders._training import History, fit_lbfgs, fit_stochastic
+
+UNITS = [5, 4, 3, 4, 5]
+TIED = {2: 1, 3: 0}
+OUTPUTS = [
+    ("squared_error", "identity"),
+    ("squared_error", "logistic"),
+    ("squared_error", "tanh"),
+    ("cross_entropy", "logistic"),
+    ("softmax_cross_entropy", "softmax"),
+]
+
+
+def _problem(loss, seed=0, n_samples=7):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.05, 0.95, size=(n_samples, UNITS[0]))
+    if loss == "softmax_cross_entropy":
+        Y = np.eye(UNITS[-1])[rng.integers(UNITS[-1], size=n_samples)]
+    else:
+        Y = rng.uniform(0.05, 0.95, size=(n_samples, UNITS[-1]))
+    return X, Y
+
+
+def _network(hidden, loss, out, penalty, tied, alpha=0.3, dtype=np.float64):
+    activations = [hidden, "identity", hidden, out]
+    net = Network(
+        UNITS,
+        activations,
+        loss,
+        tied=TIED if tied else None,
+        penalty=penalty,
+        alpha=alpha,
+        dtype=dtype,
+    )
+    net.initialize(np.random.default_rng(1))
+    # Scale weights up so that the nonlinearities are exercised.
+    net.theta[: net.n_weights] *= 2.0
+    return net
+
+
+@pytest.mark.parametrize(
+    "hidden, output, penalty, tied",
+    list(
+        itertools.product(
+            ["identity", "logistic", "tanh", "relu"],
+            OUTPUTS,
+            ["l2", "elimination"],
+            [False, True],
+        )
+    ),
+)
+def test_gradient_matches_finite_differences(hidden, output, penalty, tied):
+    loss, out = output
+    net = _network(hidden, loss, out, penalty, tied)
+    X, Y = _problem(loss)
+    net.loss_and_gradient(X, Y)
+    analytic = net.grad.copy()
+    theta0 = net.theta.copy()
+    numeric = np.empty_like(theta0)
+    eps = 1e-6
+    for i in range(theta0.size):
+        net.theta[...] = theta0
+        net.theta[i] += eps
+        up = net.loss_and_gradient(X, Y)
+        net.theta[i] -= 2 * eps
+        down = net.loss_and_gradient(X, Y)
+        numeric[i] = (up - down) / (2 * eps)
+    net.theta[...] = theta0
+    error = np.linalg.norm(analytic - numeric) / np.linalg.norm(analytic + numeric)
+    assert error < 1e-5
+
+
+def test_tied_network_shares_one_weight_block():
+    net = _network("tanh", "squared_error", "identity", "l2", tied=True)
+    assert net.n_weights == 5 * 4 + 4 * 3
+    assert np.shares_memory(net.coefs[3], net.coefs[0])
+    np.testing.assert_array_equal(net.coefs[3], net.coefs[0].T)
+    coefs, _ = net.export_parameters()
+    assert np.shares_memory(coefs[2], coefs[1])
+    assert not np.shares_memory(coefs[1], net.theta)
+
+
+def test_penalty_ignores_biases():
+    net = _network("tanh", "squared_error", "identity", "l2", tied=False, alpha=0.0)
+    X, Y = _problem("squared_error")
+    base = net.loss_and_gradient(X, Y)
+    net.alpha = 2.0
+    net._penalty_scratch = (np.empty(net.n_weights), np.empty(net.n_weights))
+    penalised = net.loss_and_gradient(X, Y)
+    weights = net.theta[: net.n_weights]
+    expected = 0.5 * 2.0 / X.shape[0] * np.dot(weights, weights)
+    np.testing.assert_allclose(penalised - base, expected)
+
+
+def test_forward_matches_training_pass():
+    net = _network("tanh", "cross_entropy", "logistic", "l2", tied=True)
+    X, Y = _problem("cross_entropy")
+    net.loss_and_gradient(X, Y)
+    np.testing.assert_allclose(net.predict(X), net._A[-1][: X.shape[0]])
+    np.testing.assert_allclose(
+        forward(net.coefs, net.intercepts, net.activations, X, n_layers=2),
+        net._A[1][: X.shape[0]],
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float32_stays_float32(dtype):
+    net = _network("tanh", "squared_error", "identity", "elimination", True, dtype=dtype)
+    X, Y = (a.astype(dtype) for a in _problem("squared_error"))
+    net.loss_and_gradient(X, Y)
+    assert net.grad.dtype == dtype
+    assert all(buf.dtype == dtype for buf in net._A + net._deltas)
+    for optimizer in (AdamOptimizer(net.n_params, dtype, 0.01), SGDOptimizer(net.n_params, dtype, 0.01)):
+        optimizer.update(net.theta, net.grad)
+        assert net.theta.dtype == dtype
+
+
+def test_adam_matches_textbook_update():
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=10)
+    reference = theta.copy()
+    adam = AdamOptimizer(10, np.float64, 0.01)
+    m = np.zeros(10)
+    v = np.zeros(10)
+    for t in range(1, 6):
+        g = rng.normal(size=10)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        m_hat = m / (1 - 0.9**t)
+        v_hat = v / (1 - 0.999**t)
+        reference -= 0.01 * m_hat / (np.sqrt(v_hat) + 1e-8)
+        adam.update(theta, g.copy())
+    np.testing.assert_allclose(theta, reference, rtol=1e-6)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_matches_textbook_update(nesterov):
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=10)
+    reference = theta.copy()
+    sgd = SGDOptimizer(10, np.float64, 0.1, momentum=0.9, nesterov=nesterov)
+    velocity = np.zeros(10)
+    for _ in range(5):
+        g = rng.normal(size=10)
+        velocity = 0.9 * velocity - 0.1 * g
+        reference += 0.9 * velocity - 0.1 * g if nesterov else velocity
+        sgd.update(theta, g.copy())
+    np.testing.assert_allclose(theta, reference)
+
+
+def _linear_problem(n_samples=200, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n_samples, 5)) @ rng.normal(size=(5, 5))
+
+
+def test_stochastic_training_reduces_loss_and_corruption_feeds_input_only():
+    X = _linear_problem()
+    net = Network([5, 3, 5], ["identity", "identity"], "squared_error")
+    net.initialize(np.random.default_rng(0))
+    seen = []
+
+    def corrupt(clean, out, rng):
+        seen.append(clean.copy())
+        out[...] = clean + 1.0
+
+    history = History()
+    X_before = X.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit_stochastic(
+            net, X, optimizer=AdamOptimizer(net.n_params, np.float64, 0.01),
+            batch_size=32, max_iter=30, tol=0.0, n_iter_no_change=100, shuffle=True,
+            rng=np.random.default_rng(0), history=history, corrupt=corrupt,
+        )
+    np.testing.assert_array_equal(X, X_before)
+    # the clean batches handed to the hook are rows of X: targets stay clean
+    assert all(np.isin(batch[:, 0], X[:, 0]).all() for batch in seen)
+    assert history.loss_curve[-1] < history.loss_curve[0]
+    assert history.n_iter == 30
+
+
+def test_early_stopping_restores_best_parameters():
+    X = _linear_problem()
+    net = Network([5, 3, 5], ["tanh", "identity"], "squared_error")
+    net.initialize(np.random.default_rng(0))
+    scores, thetas = [], []
+
+    def validation_score(network):
+        # A score that peaks at epoch 3, then falls.
+        score = -abs(len(scores) - 2.0)
+        scores.append(score)
+        thetas.append(network.theta.copy())
+        return score
+
+    history = History()
+    fit_stochastic(
+        net, X, optimizer=AdamOptimizer(net.n_params, np.float64, 0.01),
+        batch_size=50, max_iter=50, tol=0.0, n_iter_no_change=2, shuffle=False,
+        rng=np.random.default_rng(0), history=history,
+        validation_score=validation_score,
+    )
+    assert history.n_iter == 6
+    np.testing.assert_array_equal(net.theta, thetas[2])
+
+
+def test_convergence_warning_when_max_iter_reached():
+    X = _linear_problem()
+    net = Network([5, 3, 5], ["tanh", "identity"], "squared_error")
+    net.initialize(np.random.default_rng(0))
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        fit_stochastic(
+            net, X, optimizer=AdamOptimizer(net.n_params, np.float64, 1e-3),
+            batch_size=50, max_iter=2, tol=0.0, n_iter_no_change=10, shuffle=True,
+            rng=np.random.default_rng(0), history=History(),
+        )
+
+
+def test_divergence_raises_with_hint():
+    X = _linear_problem() * 100
+    net = Network([5, 3, 5], ["identity", "identity"], "squared_error")
+    net.initialize(np.random.default_rng(0))
+    with pytest.raises(DivergenceError, match="lower the learning rate"):
+        fit_stochastic(
+            net, X, optimizer=SGDOptimizer(net.n_params, np.float64, 1e4),
+            batch_size=50, max_iter=20, tol=0.0, n_iter_no_change=10, shuffle=True,
+            rng=np.random.default_rng(0), history=History(),
+            divergence_hint="lower the learning rate",
+        )
+
+
+def test_lbfgs_reaches_low_rank_optimum():
+    X = _linear_problem()[:, :3] @ np.random.default_rng(1).normal(size=(3, 5))
+    net = Network([5, 3, 5], ["identity", "identity"], "squared_error")
+    net.initialize(np.random.default_rng(0))
+    history = History()
+    fit_lbfgs(net, X, max_iter=500, tol=1e-10, history=history)
+    assert history.best_loss < 1e-6 * history.loss_curve[0]
+    assert history.n_iter > 0
