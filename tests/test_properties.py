@@ -1,0 +1,78 @@
+"""Hypothesis properties: shapes, dtypes, determinism, inputs never mutated."""
+
+import warnings
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_autoencoders import AutoencoderTransformer, DenoisingAutoencoder
+
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@st.composite
+def datasets(draw):
+    n_samples = draw(st.integers(2, 40))
+    n_features = draw(st.integers(1, 8))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    X = draw(
+        arrays(
+            dtype,
+            (n_samples, n_features),
+            elements=st.floats(-3, 3, width=32, allow_nan=False),
+        )
+    )
+    return X
+
+
+@st.composite
+def estimators(draw):
+    Estimator = draw(st.sampled_from([AutoencoderTransformer, DenoisingAutoencoder]))
+    params = dict(
+        n_components=draw(st.integers(1, 5)),
+        hidden_layer_sizes=draw(st.sampled_from([(), (3,), (4, 2)])),
+        activation=draw(st.sampled_from(["tanh", "relu", "logistic", "identity"])),
+        tied_weights=draw(st.booleans()),
+        weight_penalty=draw(st.sampled_from(["l2", "elimination"])),
+        solver=draw(st.sampled_from(["adam", "sgd", "lbfgs"])),
+        batch_size=draw(st.sampled_from(["auto", 1, 7])),
+        max_iter=draw(st.integers(1, 4)),
+        random_state=draw(st.integers(0, 2**16)),
+    )
+    if Estimator is DenoisingAutoencoder:
+        params["noise"] = draw(st.sampled_from(["gaussian", "masking", "salt_and_pepper"]))
+        params["noise_level"] = draw(st.floats(0, 0.9))
+    return Estimator(**params)
+
+
+@SETTINGS
+@given(X=datasets(), estimator=estimators())
+def test_shapes_dtypes_and_no_mutation(X, estimator):
+    X_before = X.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        codes = estimator.fit_transform(X)
+    np.testing.assert_array_equal(X, X_before)
+    assert codes.shape == (X.shape[0], estimator.n_components)
+    assert codes.dtype == X.dtype
+    reconstruction = estimator.inverse_transform(codes)
+    assert reconstruction.shape == X.shape and reconstruction.dtype == X.dtype
+    scores = estimator.score_samples(X)
+    assert scores.shape == (X.shape[0],) and np.all(scores <= 0)
+    assert all(np.isfinite(c).all() for c in estimator.coefs_)
+    np.testing.assert_array_equal(X, X_before)
+
+
+@SETTINGS
+@given(X=datasets(), estimator=estimators())
+def test_same_random_state_gives_identical_models(X, estimator):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first = estimator.fit(X).transform(X)
+        second = estimator.fit(X).transform(X)
+    np.testing.assert_array_equal(first, second)
