@@ -5,6 +5,7 @@ scikit-learn's ``check_estimator``, built on one numpy + BLAS engine.
 """
 
 from ._autoencoder import AutoencoderTransformer, DenoisingAutoencoder
+from ._linear import LinearAutoencoder
 from ._training import DivergenceError
 
 __version__ = "0.1.0"
@@ -13,5 +14,6 @@ __all__ = [
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "DivergenceError",
+    "LinearAutoencoder",
     "__version__",
 ]

@@ -96,18 +96,21 @@ LOSS_OUTPUT_ACTIVATION = {
 }
 
 
-def l2_penalty(W, grad, strength, scratch):
-    """Weight decay ``(strength / 2) sum w^2``; adds ``strength * w`` to grad.
+def l2_penalty(W, grad, strength, scratch, scale=None):
+    """Weight decay ``(strength / 2) sum s w^2``; adds ``strength s w`` to grad.
 
-    ``strength`` is ``alpha / n_samples``.
+    ``strength`` is ``alpha / n_samples``; ``scale`` (one factor per weight,
+    default 1) lets the strength differ between weights.
     """
-    np.multiply(W, strength, out=scratch[0])
-    grad += scratch[0]
-    return 0.5 * strength * float(np.dot(W, W))
+    penalty_grad = np.multiply(W, strength, out=scratch[0])
+    if scale is not None:
+        penalty_grad *= scale
+    grad += penalty_grad
+    return 0.5 * float(np.dot(W, penalty_grad))
 
 
-def elimination_penalty(W, grad, strength, scratch):
-    """Weight elimination ``(strength / 2) sum w^2 / (1 + w^2)``.
+def elimination_penalty(W, grad, strength, scratch, scale=None):
+    """Weight elimination ``(strength / 2) sum s w^2 / (1 + w^2)``.
 
     Its gradient ``strength * w / (1 + w^2)^2`` is nearly weight decay for
     small weights and vanishes for large ones, so it prunes small weights
@@ -118,6 +121,8 @@ def elimination_penalty(W, grad, strength, scratch):
     inv += 1
     np.reciprocal(inv, out=inv)  # 1 / (1 + w^2)
     np.multiply(W, inv, out=ratio)  # w / (1 + w^2)
+    if scale is not None:
+        ratio *= scale
     value = 0.5 * strength * float(np.dot(W, ratio))
     ratio *= inv
     ratio *= strength

@@ -76,6 +76,12 @@ class Network:
     penalty : {'l2', 'elimination'}, default='l2'
     alpha : float, default=0.0
         Penalty strength, divided by the batch size as in scikit-learn.
+    penalty_scale : ndarray of shape (n_weights,), default=None
+        Per-weight factor on ``alpha`` (in ``theta``'s weight order); by
+        default every weight is penalised equally.
+    biases : bool, default=True
+        If False, every layer has a fixed zero bias that is not a parameter
+        (the lecture's linear autoencoder ``x W W^T``).
     dtype : numpy dtype, default=np.float64
 
     Attributes
@@ -96,6 +102,8 @@ class Network:
         tied=None,
         penalty="l2",
         alpha=0.0,
+        penalty_scale=None,
+        biases=True,
         dtype=np.float64,
     ):
         self.layer_units = list(layer_units)
@@ -104,7 +112,11 @@ class Network:
         self.tied = dict(tied or {})
         self.penalty = penalty
         self.alpha = float(alpha)
+        self.biases = biases
         self.dtype = np.dtype(dtype)
+        self.penalty_scale = (
+            None if penalty_scale is None else np.asarray(penalty_scale, self.dtype)
+        )
         self.n_layers = len(self.layer_units) - 1
         if loss in LOSS_OUTPUT_ACTIVATION:
             assert self.activations[-1] == LOSS_OUTPUT_ACTIVATION[loss]
@@ -133,7 +145,8 @@ class Network:
         for layer, source in self.tied.items():
             self.block_of[layer] = (layer_block[source], True)
         self.n_weights = sum(fi * fo for _, fi, fo in self._blocks)
-        self.n_params = self.n_weights + sum(self.layer_units[1:])
+        n_biases = sum(self.layer_units[1:]) if self.biases else 0
+        self.n_params = self.n_weights + n_biases
         # Backprop runs from the last layer down: the first layer to reach a
         # block writes its gradient, later ones accumulate into it.
         seen = set()
@@ -158,6 +171,9 @@ class Network:
             blocks[block].T if transposed else blocks[block]
             for block, transposed in self.block_of
         ]
+        if not self.biases:
+            zeros = [np.zeros(units, self.dtype) for units in self.layer_units[1:]]
+            return coefs, zeros
         intercepts, start = [], self.n_weights
         for units in self.layer_units[1:]:
             intercepts.append(flat[start : start + units])
@@ -172,7 +188,7 @@ class Network:
         ):
             bound = glorot_bound(fan_in, fan_out, self.activations[layer])
             W[...] = random_state.uniform(-bound, bound, W.shape)
-        for layer, b in enumerate(self.intercepts):
+        for layer, b in enumerate(self.intercepts if self.biases else []):
             fan_in, fan_out = self.layer_units[layer : layer + 2]
             bound = glorot_bound(fan_in, fan_out, self.activations[layer])
             b[...] = random_state.uniform(-bound, bound, b.shape)
@@ -182,7 +198,7 @@ class Network:
         for layer, (block, transposed) in enumerate(self.block_of):
             if not transposed:
                 self.coefs[layer][...] = coefs[layer]
-        for b, value in zip(self.intercepts, intercepts):
+        for b, value in zip(self.intercepts if self.biases else [], intercepts):
             b[...] = value
 
     def export_parameters(self, theta=None):
@@ -237,7 +253,8 @@ class Network:
         last = self.n_layers - 1
         for layer in range(self.n_layers):
             np.matmul(A[layer], self.coefs[layer], out=A[layer + 1])
-            A[layer + 1] += self.intercepts[layer]
+            if self.biases:
+                A[layer + 1] += self.intercepts[layer]
             if layer < last:
                 ACTIVATIONS[self.activations[layer]](A[layer + 1])
         loss = LOSSES[self.loss](
@@ -250,7 +267,8 @@ class Network:
         for layer in range(last, -1, -1):
             delta = deltas[layer]
             self._weight_gradient(layer, A[layer], delta)
-            np.sum(delta, axis=0, out=self.intercept_grads[layer])
+            if self.biases:
+                np.sum(delta, axis=0, out=self.intercept_grads[layer])
             if layer > 0:
                 previous = deltas[layer - 1]
                 np.matmul(delta, self.coefs[layer].T, out=previous)
@@ -263,6 +281,7 @@ class Network:
                 self.grad[: self.n_weights],
                 self.alpha / n_samples,
                 self._penalty_scratch,
+                self.penalty_scale,
             )
         return loss
 

@@ -2,7 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_autoencoders import AutoencoderTransformer, DenoisingAutoencoder
+from sklearn_autoencoders import (
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    LinearAutoencoder,
+)
 
 ESTIMATORS = [
     AutoencoderTransformer(),
@@ -17,6 +21,12 @@ ESTIMATORS = [
     DenoisingAutoencoder(n_components=3, noise="masking", noise_level=0.3),
     DenoisingAutoencoder(n_components=3, noise="salt_and_pepper", noise_level=0.2),
     DenoisingAutoencoder(n_components=3, noise="masking", solver="lbfgs", max_iter=30),
+    LinearAutoencoder(),
+    LinearAutoencoder(center=True),
+    LinearAutoencoder(solver="eigh"),
+    LinearAutoencoder(solver="svd", center=True),
+    LinearAutoencoder(n_components=1, solver="randomized"),
+    LinearAutoencoder(n_components=1, solver="gradient", max_iter=20),
 ]
 
 

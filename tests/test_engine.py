@@ -34,6 +34,21 @@ def _problem(loss, seed=0, n_samples=7):
     return X, Y
 
 
+def _numeric_gradient(net, X, Y, eps=1e-6):
+    """Central finite differences of the objective over every parameter."""
+    theta0 = net.theta.copy()
+    numeric = np.empty_like(theta0)
+    for i in range(theta0.size):
+        net.theta[...] = theta0
+        net.theta[i] += eps
+        up = net.loss_and_gradient(X, Y)
+        net.theta[i] -= 2 * eps
+        down = net.loss_and_gradient(X, Y)
+        numeric[i] = (up - down) / (2 * eps)
+    net.theta[...] = theta0
+    return numeric
+
+
 def _network(hidden, loss, out, penalty, tied, alpha=0.3, dtype=np.float64):
     activations = [hidden, "identity", hidden, out]
     net = Network(
@@ -68,17 +83,7 @@ def test_gradient_matches_finite_differences(hidden, output, penalty, tied):
     X, Y = _problem(loss)
     net.loss_and_gradient(X, Y)
     analytic = net.grad.copy()
-    theta0 = net.theta.copy()
-    numeric = np.empty_like(theta0)
-    eps = 1e-6
-    for i in range(theta0.size):
-        net.theta[...] = theta0
-        net.theta[i] += eps
-        up = net.loss_and_gradient(X, Y)
-        net.theta[i] -= 2 * eps
-        down = net.loss_and_gradient(X, Y)
-        numeric[i] = (up - down) / (2 * eps)
-    net.theta[...] = theta0
+    numeric = _numeric_gradient(net, X, Y)
     error = np.linalg.norm(analytic - numeric) / np.linalg.norm(analytic + numeric)
     assert error < 1e-5
 
@@ -249,3 +254,18 @@ def test_lbfgs_reaches_low_rank_optimum():
     fit_lbfgs(net, X, max_iter=500, tol=1e-10, history=history)
     assert history.best_loss < 1e-6 * history.loss_curve[0]
     assert history.n_iter > 0
+
+
+@pytest.mark.parametrize("penalty", ["l2", "elimination"])
+def test_gradient_without_biases_and_with_per_weight_penalty(penalty):
+    scale = np.linspace(0.1, 2.0, 15)
+    net = Network([5, 3, 5], ["identity", "identity"], "squared_error",
+                  tied={1: 0}, penalty=penalty, alpha=0.5, biases=False,
+                  penalty_scale=scale)
+    net.initialize(np.random.default_rng(0))
+    assert net.n_params == 15
+    X, _ = _problem("squared_error")
+    net.loss_and_gradient(X, X)
+    analytic = net.grad.copy()
+    numeric = _numeric_gradient(net, X, X)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)

@@ -1,0 +1,561 @@
+"""``LinearAutoencoder``: the lecture's closed form, PCA when centered.
+
+The linear autoencoder ``h(x) = x W W^T`` (tied, no bias) is optimal when
+``W W^T`` projects on the top ``n_components`` eigenvectors of ``X^T X``
+(Baldi & Hornik, 1989). With ``center=True`` the data are centered first,
+which is exactly PCA.
+
+The closed form is computed from the scatter matrix, accumulated chunk by
+chunk with the pairwise update of Chan, Golub & LeVeque (each chunk is
+centered on its own mean before its product, and chunks are merged with a
+rank-one correction), so ``fit`` and any sequence of ``partial_fit`` calls
+agree to rounding, and large means do not cancel the small spread.
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import randomized_svd, svd_flip
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._autoencoder import divergence_hint, generator_from, resolve_batch_size
+from ._network import Network
+from ._optimizers import AdamOptimizer
+from ._training import History, fit_stochastic
+
+#: Rows per chunk when accumulating the scatter matrix: a chunk and its
+#: centered copy stay in cache while BLAS multiplies them.
+SCATTER_CHUNK_SIZE = 4096
+
+
+class ScatterAccumulator:
+    """Running count, mean and centered scatter ``sum (x - mean)(x - mean)^T``.
+
+    Each chunk is shifted by a reference point close to the mean (the mean
+    so far, or the first chunk's), and one symmetric product of the shifted
+    chunk augmented with a column of ones yields both its scatter and its
+    column sums: no separate pass for the chunk mean, and no cancellation
+    from a large mean. Chunks are then merged with Chan et al.'s update. The
+    mean and scatter are kept in float64; the products run in the data's
+    dtype.
+    """
+
+    def __init__(self, n_features):
+        self.n_samples = 0
+        self.mean = np.zeros(n_features)
+        self.scatter = np.zeros((n_features, n_features))
+
+    def update(self, X):
+        n_features = X.shape[1]
+        if self.n_samples:
+            shift = self.mean.astype(X.dtype)
+        else:
+            shift = X[:SCATTER_CHUNK_SIZE].mean(axis=0)
+        buffer = np.empty((min(len(X), SCATTER_CHUNK_SIZE), n_features + 1), X.dtype)
+        buffer[:, n_features] = 1
+        for start in range(0, len(X), SCATTER_CHUNK_SIZE):
+            chunk = X[start : start + SCATTER_CHUNK_SIZE]
+            augmented = buffer[: len(chunk)]
+            np.subtract(chunk, shift, out=augmented[:, :n_features])
+            product = (augmented.T @ augmented).astype(np.float64)
+            sums = product[:n_features, n_features]
+            n_chunk = len(chunk)
+            chunk_scatter = product[:n_features, :n_features]
+            chunk_scatter -= np.outer(sums, sums) / n_chunk
+            self._merge(n_chunk, shift + sums / n_chunk, chunk_scatter)
+        return self
+
+    def _merge(self, n_chunk, chunk_mean, chunk_scatter):
+        n_total = self.n_samples + n_chunk
+        delta = chunk_mean - self.mean
+        self.scatter += chunk_scatter
+        self.scatter += (self.n_samples * n_chunk / n_total) * np.outer(delta, delta)
+        self.mean += delta * (n_chunk / n_total)
+        self.n_samples = n_total
+
+    def gram(self, center):
+        """``X_c^T X_c`` when centering, else the raw ``X^T X``."""
+        if center:
+            return self.scatter
+        return self.scatter + self.n_samples * np.outer(self.mean, self.mean)
+
+
+def _eigh_solution(gram):
+    """Singular values and right singular vectors from a Gram matrix.
+
+    NumPy's LAPACK is used rather than SciPy's: it shares the BLAS thread
+    pool of the matrix products, and a second pool spinning beside the
+    first can slow both down severalfold.
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(gram)
+    eigenvalues = np.clip(eigenvalues[::-1], 0, None)
+    return np.sqrt(eigenvalues), eigenvectors[:, ::-1].T
+
+
+class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Linear autoencoder with tied weights, solved in closed form.
+
+    The network ``h(x) = x W W^T`` with ``W`` of shape
+    ``(n_features, n_components)`` minimises
+    ``E(W) = (1/n) sum_n ||x_n - x_n W W^T||^2`` when ``W``'s columns span the
+    top ``n_components`` eigenvectors of ``X^T X`` (Baldi & Hornik, 1989).
+    This estimator computes them directly: ``transform`` is the encoder
+    ``Phi(x) = (x - mean_) W`` and ``inverse_transform`` the tied decoder.
+
+    With ``center=False`` (the lecture's linear autoencoder) nothing is
+    subtracted and ``mean_`` is zero; with ``center=True`` the data are
+    centered first and the result equals :class:`~sklearn.decomposition.PCA`
+    element for element (same signs, same attributes).
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Code size. ``None`` keeps ``min(n_samples, n_features)``.
+
+    center : bool, default=False
+        Subtract the mean before solving (PCA) or not (the uncentered linear
+        autoencoder).
+
+    solver : {'auto', 'eigh', 'svd', 'randomized', 'gradient'}, default='auto'
+        ``'eigh'`` diagonalises the ``n_features x n_features`` scatter
+        matrix, accumulated in chunks (fast for tall data);
+        ``'svd'`` takes the thin SVD of the data (accurate for wide data);
+        ``'randomized'`` is Halko et al.'s approximate truncated SVD, run
+        only when asked; ``'auto'`` always picks an exact solver: ``'eigh'``
+        when ``n_samples >= n_features``, else ``'svd'``. ``'gradient'``
+        trains the tied linear network by minibatch Adam through the same
+        engine as the nonlinear autoencoders: it reaches the same subspace,
+        and with ``alpha > 0`` its columns align with the individual
+        principal directions. ``partial_fit`` always uses the exact
+        streaming closed form.
+
+    alpha : float, default=0.0
+        Strength of a non-uniform L2 penalty on ``W`` (``'gradient'`` only):
+        column ``j`` is penalised with ``alpha * (j + 1) / n_components``.
+        A uniform penalty leaves ``W`` free to rotate inside the principal
+        subspace (``||W R|| = ||W||``); distinct strengths break that symmetry
+        so that each column converges to one principal direction (Bao et al.,
+        2020), at the cost of shrinking the columns slightly. That rotation
+        is slow and easily drowned by minibatch noise: use a full batch
+        (``batch_size=n_samples``), ``tol=0`` and thousands of epochs.
+
+    max_iter : int, default=200
+        Epochs of the ``'gradient'`` solver.
+
+    tol : float, default=1e-6
+        Minimum improvement of the loss per epoch (``'gradient'`` only).
+
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before the
+        ``'gradient'`` solver stops.
+
+    learning_rate_init : float, default=1e-2
+        Adam's step size (``'gradient'`` only). Larger than the nonlinear
+        autoencoders' default: a linear network has no units to saturate.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of ``'gradient'``; ``'auto'`` is ``min(200, n_samples)``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the ``'randomized'`` and ``'gradient'`` solvers.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components_, n_features)
+        The encoder ``W^T``: principal directions of ``X^T X`` (uncentered)
+        or of the covariance (centered), sorted by decreasing explained
+        variance, signs fixed as in PCA.
+
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean subtracted before encoding; zeros when
+        ``center=False``.
+
+    explained_variance_ : ndarray of shape (n_components_,)
+        ``singular_values_**2 / (n_samples - 1)``: variance (second moment
+        when not centering) captured by each component.
+
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
+        Fraction of the total captured by each component.
+
+    singular_values_ : ndarray of shape (n_components_,)
+        Singular values of the (centered) data for each component.
+
+    n_components_ : int
+        Number of components kept.
+
+    n_samples_seen_ : int
+        Number of samples the model was fitted on.
+
+    reconstruction_error_ : float
+        Mean squared training reconstruction error
+        ``(1/n) sum_n ||x_n - h(x_n)||^2``; for the exact solvers the sum of
+        the trailing squared singular values divided by ``n``.
+
+    n_iter_ : int
+        Epochs run by ``'gradient'``; 1 for the closed forms (one solve).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Equal to ``LinearAutoencoder(center=True)``.
+    sklearn.decomposition.IncrementalPCA : Approximate streaming PCA;
+        ``partial_fit`` here is exact.
+    AutoencoderTransformer : Nonlinear autoencoder.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn_autoencoders import LinearAutoencoder
+    >>> X = np.random.RandomState(0).normal(size=(100, 5))
+    >>> ae = LinearAutoencoder(n_components=2, center=True).fit(X)
+    >>> pca = PCA(n_components=2).fit(X)
+    >>> bool(np.allclose(ae.components_, pca.components_))
+    True
+    >>> stream = LinearAutoencoder(n_components=2, center=True)
+    >>> for chunk in np.array_split(X, 4):
+    ...     stream = stream.partial_fit(chunk)
+    >>> bool(np.allclose(stream.transform(X), ae.transform(X)))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "center": ["boolean"],
+        "solver": [StrOptions({"auto", "eigh", "svd", "randomized", "gradient"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        center=False,
+        solver="auto",
+        alpha=0.0,
+        max_iter=200,
+        tol=1e-6,
+        n_iter_no_change=10,
+        learning_rate_init=1e-2,
+        batch_size="auto",
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.center = center
+        self.solver = solver
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Compute the top principal directions of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        n_samples, n_features = X.shape
+        n_components = self._check_n_components(n_samples, n_features)
+        solver = self.solver
+        if solver == "auto":
+            solver = "eigh" if n_samples >= n_features else "svd"
+        if solver == "gradient":
+            self._fit_gradient(X, n_components)
+            return self
+        if solver == "eigh":
+            accumulator = ScatterAccumulator(n_features).update(X)
+            self._solve_scatter(accumulator, n_components, X.dtype)
+        else:
+            self._fit_svd(X, n_components, solver)
+        return self
+
+    def _check_exact_solver(self):
+        if self.solver in ("randomized", "gradient"):
+            raise AttributeError(
+                "partial_fit streams the exact closed form; it is available for "
+                f"solver='auto', 'eigh' or 'svd', not solver={self.solver!r}."
+            )
+        return True
+
+    @available_if(_check_exact_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Add a chunk of samples to the exact streaming closed form.
+
+        Accumulates the count, mean and scatter matrix, then solves the
+        eigenproblem: after any sequence of chunks the model equals ``fit``
+        (with ``solver='eigh'``) on all of them, to rounding.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        first = not hasattr(self, "components_")
+        X = validate_data(self, X, reset=first, dtype=[np.float64, np.float32])
+        if first:
+            accumulator = ScatterAccumulator(X.shape[1])
+        else:
+            accumulator = self._streaming_state()
+            X = X.astype(self.components_.dtype, copy=False)
+        accumulator.update(X)
+        n_components = self._check_n_components(accumulator.n_samples, X.shape[1])
+        self._solve_scatter(accumulator, n_components, X.dtype)
+        return self
+
+    def transform(self, X):
+        """Encode ``X``: ``(X - mean_) @ components_.T``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components_)
+            Codes.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = X.astype(self.components_.dtype, copy=False)
+        return (X - self.mean_) @ self.components_.T
+
+    def inverse_transform(self, X):
+        """Decode codes with the tied weights: ``X @ components_ + mean_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            Reconstructions.
+        """
+        check_is_fitted(self)
+        X = check_array(X, dtype=self.components_.dtype)
+        if X.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but inverse_transform expects "
+                f"codes of {self.n_components_} features."
+            )
+        return X @ self.components_ + self.mean_
+
+    def score_samples(self, X):
+        """Negative squared reconstruction error of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-||x - h(x)||^2``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = X.astype(self.components_.dtype, copy=False)
+        residual = self.inverse_transform(self.transform(X)) - X
+        return -np.einsum("ij,ij->i", residual, residual)
+
+    def score(self, X, y=None):
+        """Mean negative squared reconstruction error (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to score.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+            ``-mean_n ||x_n - h(x_n)||^2``.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    # -- internals ------------------------------------------------------
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def _check_n_components(self, n_samples, n_features):
+        limit = min(n_samples, n_features)
+        if self.n_components is None:
+            return limit
+        if self.n_components > limit:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most "
+                f"min(n_samples, n_features)={limit} (n_samples={n_samples}, "
+                f"n_features={n_features})."
+            )
+        return self.n_components
+
+    def _solve_scatter(self, accumulator, n_components, dtype):
+        """The closed form from an accumulated scatter matrix ('eigh')."""
+        gram = accumulator.gram(self.center)
+        singular_values, Vt = _eigh_solution(gram)
+        self._set_solution(
+            singular_values, Vt, np.trace(gram), n_components, dtype,
+            accumulator.n_samples, accumulator.mean,
+        )
+        self._accumulator, self._svd_factors = accumulator, None
+
+    def _fit_svd(self, X, n_components, solver):
+        """The closed form from an SVD of the data ('svd', 'randomized')."""
+        n_samples, n_features = X.shape
+        mean = X.mean(axis=0, dtype=np.float64)
+        X_centered = X - mean.astype(X.dtype) if self.center else X
+        if solver == "svd":
+            _, singular_values, Vt = np.linalg.svd(X_centered, full_matrices=False)
+        else:
+            _, singular_values, Vt = randomized_svd(
+                X_centered, n_components, random_state=self.random_state
+            )
+        total = float(np.sum(np.square(X_centered, dtype=np.float64)))
+        self._set_solution(
+            singular_values, Vt, total, n_components, X.dtype, n_samples, mean
+        )
+        # An exact SVD holds the whole Gram matrix: keep its factors so that
+        # partial_fit can continue from them.
+        exact = solver == "svd"
+        self._accumulator = None
+        self._svd_factors = (singular_values, Vt, mean) if exact else None
+
+    def _streaming_state(self):
+        """A copy of the scatter accumulated so far, for ``partial_fit``."""
+        if self._accumulator is not None:
+            return copy.deepcopy(self._accumulator)
+        singular_values, Vt, mean = self._svd_factors
+        Vt = Vt.astype(np.float64)
+        gram = (Vt.T * singular_values.astype(np.float64) ** 2) @ Vt
+        accumulator = ScatterAccumulator(len(mean))
+        accumulator.n_samples = self.n_samples_seen_
+        accumulator.mean = mean.copy()
+        if not self.center:
+            gram -= self.n_samples_seen_ * np.outer(mean, mean)
+        accumulator.scatter = gram
+        return accumulator
+
+    def _set_solution(
+        self, singular_values, Vt, total, n_components, dtype, n_samples, mean
+    ):
+        """Store the top components with PCA's conventions."""
+        _, Vt = svd_flip(None, np.array(Vt), u_based_decision=False)
+        squared = singular_values[:n_components].astype(np.float64) ** 2
+        denominator = max(n_samples - 1, 1)
+        self.components_ = np.ascontiguousarray(Vt[:n_components], dtype=dtype)
+        self.singular_values_ = singular_values[:n_components].astype(dtype)
+        self.explained_variance_ = (squared / denominator).astype(dtype)
+        total = float(total)
+        self.explained_variance_ratio_ = (
+            squared / total if total > 0 else np.zeros_like(squared)
+        ).astype(dtype)
+        self.reconstruction_error_ = max(total - float(squared.sum()), 0.0) / n_samples
+        self.mean_ = (mean if self.center else np.zeros_like(mean)).astype(dtype)
+        self.n_components_ = n_components
+        self.n_samples_seen_ = n_samples
+        self.n_iter_ = 1
+
+    def _fit_gradient(self, X, n_components):
+        """Train ``x W W^T`` by Adam through the shared engine."""
+        n_samples, n_features = X.shape
+        mean = X.mean(axis=0) if self.center else np.zeros(n_features, X.dtype)
+        X_centered = np.ascontiguousarray(X - mean)
+        net = Network(
+            [n_features, n_components, n_features],
+            ["identity", "identity"],
+            "squared_error",
+            tied={1: 0},
+            alpha=self.alpha,
+            penalty_scale=np.tile(np.arange(1, n_components + 1) / n_components, n_features),
+            biases=False,
+            dtype=X.dtype,
+        )
+        rng = generator_from(self.random_state)
+        net.initialize(rng)
+        history = History()
+        fit_stochastic(
+            net,
+            X_centered,
+            optimizer=AdamOptimizer(net.n_params, net.dtype, self.learning_rate_init),
+            batch_size=resolve_batch_size(self.batch_size, n_samples),
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=True,
+            rng=rng,
+            history=history,
+            divergence_hint=divergence_hint("adam", self.learning_rate_init),
+        )
+        W = net.coefs[0].astype(np.float64)
+        codes = X_centered @ W
+        captured = np.sum(codes**2, axis=0)
+        order = np.argsort(captured)[::-1]
+        _, components = svd_flip(None, W[:, order].T.copy(), u_based_decision=False)
+        residual = codes @ W.T - X_centered
+        total = float(np.sum(X_centered.astype(np.float64) ** 2))
+        denominator = max(n_samples - 1, 1)
+        self.components_ = components.astype(X.dtype)
+        self.singular_values_ = np.sqrt(captured[order]).astype(X.dtype)
+        self.explained_variance_ = (captured[order] / denominator).astype(X.dtype)
+        self.explained_variance_ratio_ = (
+            captured[order] / total if total > 0 else np.zeros(n_components)
+        ).astype(X.dtype)
+        self.reconstruction_error_ = float(np.sum(residual**2)) / n_samples
+        self.mean_ = mean.astype(X.dtype)
+        self.n_components_ = n_components
+        self.n_samples_seen_ = n_samples
+        self.n_iter_ = history.n_iter
+        self._accumulator = self._svd_factors = None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
