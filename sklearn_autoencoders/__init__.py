@@ -5,6 +5,7 @@ scikit-learn's ``check_estimator``, built on one numpy + BLAS engine.
 """
 
 from ._autoencoder import AutoencoderTransformer, DenoisingAutoencoder
+from ._classifier import StackedPretrainedClassifier
 from ._linear import LinearAutoencoder
 from ._training import DivergenceError
 
@@ -15,5 +16,6 @@ __all__ = [
     "DenoisingAutoencoder",
     "DivergenceError",
     "LinearAutoencoder",
+    "StackedPretrainedClassifier",
     "__version__",
 ]

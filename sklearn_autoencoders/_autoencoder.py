@@ -25,6 +25,7 @@ from ._activations import HIDDEN_ACTIVATIONS
 from ._network import Network, forward
 from ._noise import NOISE_TYPES, Corruption
 from ._optimizers import make_optimizer
+from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
 from ._training import History, fit_lbfgs, fit_stochastic
 
 _ENGINE_PARAMETER_CONSTRAINTS = {
@@ -194,6 +195,20 @@ class AutoencoderTransformer(
         Start ``fit`` from the previous solution instead of a new random
         initialisation.
 
+    pretraining : {'basic', 'denoising'}, default=None
+        Greedy layer-wise pre-training of a deep autoencoder (Hinton &
+        Salakhutdinov, 2006): each encoder layer, the code layer included,
+        is first trained as a shallow tied autoencoder on the previous
+        layer's clean output (``'denoising'``: a denoising one, with
+        ``noise='masking', noise_level=0.25`` for this estimator and the
+        estimator's own noise for ``DenoisingAutoencoder``); the stack is
+        unrolled into encoder and mirrored decoder (decoder weights the
+        transposed encoder weights) and the whole network is fine-tuned.
+        ``None`` starts from a random initialisation. Applies to ``fit``.
+
+    pretrain_max_iter : int, default=50
+        Epochs (or L-BFGS iterations) of each layer's pre-training.
+
     Attributes
     ----------
     coefs_ : list of ndarray
@@ -219,6 +234,13 @@ class AutoencoderTransformer(
     validation_scores_ : list of float or None
         Score (negative mean squared reconstruction error) of the held-out
         set after each epoch; None without early stopping.
+
+    autoencoders_ : list of AutoencoderTransformer
+        The fitted per-layer autoencoders of the pre-training; empty
+        without pre-training.
+
+    pretraining_loss_curves_ : list of list of float
+        The loss curve of each layer's pre-training.
 
     best_validation_score_ : float or None
         Best of ``validation_scores_``; None without early stopping.
@@ -260,6 +282,8 @@ class AutoencoderTransformer(
         "loss": [StrOptions({"squared_error", "cross_entropy"})],
         "tied_weights": ["boolean"],
         "weight_penalty": [StrOptions({"l2", "elimination"})],
+        "pretraining": [StrOptions({"basic", "denoising"}), None],
+        "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -288,6 +312,8 @@ class AutoencoderTransformer(
         random_state=None,
         verbose=False,
         warm_start=False,
+        pretraining=None,
+        pretrain_max_iter=50,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -312,6 +338,8 @@ class AutoencoderTransformer(
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.pretraining = pretraining
+        self.pretrain_max_iter = pretrain_max_iter
 
     # -- public API -----------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -562,8 +590,11 @@ class AutoencoderTransformer(
             rng = generator_from(self.random_state)
             history = History()
             optimizer = None
+        autoencoders = list(getattr(self, "autoencoders_", [])) if reuse else []
         if not reuse:
             net.initialize(rng)
+            if self.pretraining is not None and not incremental:
+                autoencoders = self._pretrain(X, net, rng)
         corruption = self._corruption(X, reuse)
         optimizer = self._run_solver(
             net, X, rng, history, optimizer, corruption, incremental
@@ -571,9 +602,51 @@ class AutoencoderTransformer(
         self.coefs_, self.intercepts_ = net.export_parameters()
         self._activations = net.activations
         self._optimizer, self._history, self._rng = optimizer, history, rng
+        self.autoencoders_ = autoencoders
+        self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
         if corruption is not None:
             self._commit_corruption(corruption)
         self._set_history_attributes(history)
+
+    def _pretrain(self, X, net, rng):
+        """Greedy layer-wise pre-training; copies the stack into ``net``."""
+        n_encoder = net.n_layers // 2
+        autoencoders = pretrain_layers(
+            X,
+            net.layer_units[1 : n_encoder + 1],
+            net.activations[:n_encoder],
+            self._pretraining_template(),
+            self.pretrain_max_iter,
+            rng,
+        )
+        encoders = [(ae.coefs_[0], ae.intercepts_[0]) for ae in autoencoders]
+        decoders = [(ae.coefs_[1], ae.intercepts_[1]) for ae in autoencoders[::-1]]
+        layers = encoders + decoders
+        net.set_parameters([W for W, _ in layers], [b for _, b in layers])
+        return autoencoders
+
+    def _pretraining_noise(self):
+        return DEFAULT_PRETRAINING_NOISE
+
+    def _pretraining_template(self):
+        """Settings shared by every layer's shallow autoencoder."""
+        params = dict(
+            out_activation=self.out_activation,
+            loss=self.loss,
+            tied_weights=True,
+            weight_penalty=self.weight_penalty,
+            alpha=self.alpha,
+            solver=self.solver,
+            batch_size=self.batch_size,
+            learning_rate_init=self.learning_rate_init,
+            tol=self.tol,
+            shuffle=self.shuffle,
+            momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum,
+        )
+        if self.pretraining == "denoising":
+            return DenoisingAutoencoder(**params, **self._pretraining_noise())
+        return AutoencoderTransformer(**params)
 
     def _run_solver(self, net, X, rng, history, optimizer, corruption, incremental):
         hint = divergence_hint(self.solver, self.learning_rate_init)
@@ -767,6 +840,14 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
 
+    pretraining : {'basic', 'denoising'}, default=None
+        Greedy layer-wise pre-training of a deep autoencoder; the
+        denoising layers use this estimator's noise. See
+        ``AutoencoderTransformer``.
+
+    pretrain_max_iter : int, default=50
+        Epochs of each layer's pre-training.
+
     Attributes
     ----------
     coefs_ : list of ndarray
@@ -792,6 +873,12 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 
     best_validation_score_ : float or None
         Best of ``validation_scores_``.
+
+    autoencoders_ : list of AutoencoderTransformer
+        The fitted per-layer autoencoders of the pre-training.
+
+    pretraining_loss_curves_ : list of list of float
+        The loss curve of each layer's pre-training.
 
     data_min_ : ndarray of shape (n_features_in_,)
         Column minima seen in training (the 'pepper' values).
@@ -856,6 +943,8 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         random_state=None,
         verbose=False,
         warm_start=False,
+        pretraining=None,
+        pretrain_max_iter=50,
     ):
         super().__init__(
             n_components,
@@ -881,6 +970,8 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            pretraining=pretraining,
+            pretrain_max_iter=pretrain_max_iter,
         )
         self.noise = noise
         self.noise_level = noise_level
@@ -899,3 +990,6 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 
     def _commit_corruption(self, corruption):
         self.data_min_, self.data_max_ = corruption.low, corruption.high
+
+    def _pretraining_noise(self):
+        return {"noise": self.noise, "noise_level": self.noise_level}

@@ -6,6 +6,7 @@ from sklearn_autoencoders import (
     AutoencoderTransformer,
     DenoisingAutoencoder,
     LinearAutoencoder,
+    StackedPretrainedClassifier,
 )
 
 ESTIMATORS = [
@@ -27,6 +28,12 @@ ESTIMATORS = [
     LinearAutoencoder(solver="svd", center=True),
     LinearAutoencoder(n_components=1, solver="randomized"),
     LinearAutoencoder(n_components=1, solver="gradient", max_iter=20),
+    AutoencoderTransformer(n_components=2, hidden_layer_sizes=(6,), pretraining="basic", pretrain_max_iter=5),
+    DenoisingAutoencoder(n_components=2, hidden_layer_sizes=(6,), pretraining="denoising", pretrain_max_iter=5),
+    StackedPretrainedClassifier(hidden_layer_sizes=(10,), pretrain_max_iter=10),
+    StackedPretrainedClassifier(hidden_layer_sizes=(10, 6), pretraining="basic", pretrain_max_iter=10),
+    StackedPretrainedClassifier(hidden_layer_sizes=(10,), pretraining=None),
+    StackedPretrainedClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50, pretrain_max_iter=10),
 ]
 
 

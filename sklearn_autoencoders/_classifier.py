@@ -1,0 +1,520 @@
+"""``StackedPretrainedClassifier``: greedy pre-training, then fine-tuning."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.special import log_expit, log_softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._autoencoder import (
+    _ENGINE_PARAMETER_CONSTRAINTS,
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    check_layer_sizes,
+    divergence_hint,
+    generator_from,
+    resolve_batch_size,
+)
+from ._network import Network, forward
+from ._optimizers import make_optimizer
+from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
+from ._training import History, fit_lbfgs, fit_stochastic
+
+
+class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
+    """Deep network pre-trained layer by layer with autoencoders, then fine-tuned.
+
+    For each hidden layer, a shallow autoencoder (denoising by default) is
+    trained on the previous layer's clean output, without labels, and its
+    encoder becomes that layer's initial weights (Bengio et al., 2007;
+    Vincent et al., 2010). A softmax output layer (logistic for two
+    classes) is added, initialised by a logistic regression on the top
+    features, and every weight is then fine-tuned with backpropagation on
+    the cross-entropy.
+
+    Pre-training needs no labels, so unlabeled samples can help: with
+    ``unlabeled_label=-1`` (scikit-learn's semi-supervised convention), rows
+    labeled ``-1`` feed the pre-training only and the other rows feed both
+    stages.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(100,)
+        Units of each hidden layer.
+
+    activation : {'tanh', 'logistic', 'relu', 'identity'}, default='tanh'
+        Activation of the hidden layers (and of the pre-training codes).
+
+    pretraining : {'denoising', 'basic'} or None, default='denoising'
+        Kind of per-layer autoencoder; ``None`` skips pre-training (random
+        initialisation), to measure what it buys.
+
+    autoencoder : AutoencoderTransformer or DenoisingAutoencoder, default=None
+        Template for every layer's autoencoder, cloned with
+        ``n_components`` set to the layer's size, ``activation`` set to
+        this estimator's and ``max_iter`` to ``pretrain_max_iter``; its other
+        parameters (``noise_level``, ``alpha``, ...) are tunable as
+        ``autoencoder__<name>``. ``None`` uses a tied
+        ``DenoisingAutoencoder(noise='masking', noise_level=0.25)`` (or a
+        tied ``AutoencoderTransformer`` for ``pretraining='basic'``). Ignored
+        when ``pretraining=None``.
+
+    pretrain_max_iter : int, default=50
+        Epochs of each layer's pre-training.
+
+    unlabeled_label : int, str or None, default=None
+        Label marking unlabeled rows. ``None``: every row is labeled (so
+        labels such as {-1, 1} keep working).
+
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        Optimizer of the fine-tuning.
+
+    alpha : float, default=1e-4
+        L2 penalty of the fine-tuning.
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; ``'auto'`` is ``min(200, n_labeled)``.
+
+    learning_rate_init : float, default=1e-3
+        Step size of ``'adam'`` and ``'sgd'``.
+
+    max_iter : int, default=200
+        Maximum epochs (or L-BFGS iterations) of the fine-tuning.
+
+    tol : float, default=1e-4
+        Minimum improvement of the loss (or validation accuracy) per epoch.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the labeled rows (stratified),
+        stop when their accuracy stops improving, restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Fraction held out for early stopping.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+
+    momentum : float, default=0.9
+        Momentum of ``'sgd'``.
+
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum with ``'sgd'``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds pre-training, initialisation, shuffling and splits.
+
+    verbose : bool, default=False
+        Print progress every epoch of the fine-tuning.
+
+    warm_start : bool, default=False
+        Continue fine-tuning from the previous solution (no new
+        pre-training).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (``unlabeled_label`` excluded).
+
+    coefs_ : list of ndarray
+        Weight matrices, ``coefs_[i]`` of shape ``(fan_in, fan_out)``.
+
+    intercepts_ : list of ndarray
+        Bias vectors.
+
+    autoencoders_ : list of AutoencoderTransformer
+        The fitted per-layer autoencoders; empty without pre-training.
+
+    pretraining_loss_curves_ : list of list of float
+        Loss curve of each layer's pre-training.
+
+    loss_ : float
+        Final fine-tuning loss.
+
+    loss_curve_ : list of float
+        Fine-tuning loss after each epoch or iteration.
+
+    best_loss_ : float or None
+        Smallest fine-tuning loss; None with early stopping.
+
+    validation_scores_ : list of float or None
+        Held-out accuracy after each epoch; None without early stopping.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+
+    n_iter_ : int
+        Fine-tuning epochs (or iterations) run.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : The same network, randomly
+        initialised.
+    DenoisingAutoencoder : The default per-layer autoencoder.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_autoencoders import StackedPretrainedClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> y_partial = y.copy()
+    >>> y_partial[np.random.RandomState(0).rand(len(y)) < 0.8] = -1  # 80% unlabeled
+    >>> clf = StackedPretrainedClassifier(
+    ...     hidden_layer_sizes=(64,), unlabeled_label=-1, pretrain_max_iter=10,
+    ...     max_iter=50, random_state=0,
+    ... ).fit(X, y_partial)
+    >>> clf.classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 10)
+    >>> clf.transform(X[:2]).shape
+    (2, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **_ENGINE_PARAMETER_CONSTRAINTS,
+        "hidden_layer_sizes": ["array-like"],
+        "pretraining": [StrOptions({"basic", "denoising"}), None],
+        "autoencoder": [HasMethods(["fit", "transform"]), None],
+        "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "unlabeled_label": [Integral, str, None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="tanh",
+        pretraining="denoising",
+        autoencoder=None,
+        pretrain_max_iter=50,
+        unlabeled_label=None,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        shuffle=True,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        random_state=None,
+        verbose=False,
+        warm_start=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.pretraining = pretraining
+        self.autoencoder = autoencoder
+        self.pretrain_max_iter = pretrain_max_iter
+        self.unlabeled_label = unlabeled_label
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Pre-train on all rows, then fine-tune on the labeled ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Labels; rows equal to ``unlabeled_label`` count as unlabeled.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        reuse = self.warm_start and hasattr(self, "coefs_")
+        X, y = validate_data(
+            self, X, y, reset=not reuse, dtype=[np.float64, np.float32], order="C"
+        )
+        if reuse:
+            X = np.ascontiguousarray(X, dtype=self.coefs_[0].dtype)
+        labeled, classes = self._split_labels(y)
+        if reuse and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"warm_start=True needs the same classes as before: fitted with "
+                f"{self.classes_}, got {classes}."
+            )
+        hidden = check_layer_sizes(self.hidden_layer_sizes)
+        rng = generator_from(self.random_state)
+        net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
+        X_labeled, y_labeled = X[labeled], y[labeled]
+        Y = self._one_hot(y_labeled, classes, X.dtype)
+        if reuse:
+            net.set_parameters(self.coefs_, self.intercepts_)
+            autoencoders = self.autoencoders_
+        else:
+            net.initialize(rng)
+            autoencoders = self._pretrain(X, hidden, net, rng)
+            if autoencoders:
+                self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
+        history = History()
+        self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
+        self.classes_ = classes
+        self.coefs_, self.intercepts_ = net.export_parameters()
+        self._activations = net.activations
+        self.autoencoders_ = autoencoders
+        self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
+        self.n_iter_ = history.n_iter
+        self.loss_curve_ = list(history.loss_curve)
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else history.best_loss
+        stopped_early = history.validation_scores is not None
+        self.best_loss_ = None if stopped_early else history.best_loss
+        self.validation_scores_ = history.validation_scores
+        self.best_validation_score_ = (
+            history.best_validation_score if stopped_early else None
+        )
+        return self
+
+    def predict_log_proba(self, X):
+        """Log-probabilities of each class, computed from the logits.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log P(class | x)``, finite even where a probability rounds to 0.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X)
+        activations = self._activations[:-1] + ["identity"]
+        logits = forward(self.coefs_, self.intercepts_, activations, X)
+        if len(self.classes_) == 2:
+            return np.hstack([log_expit(-logits), log_expit(logits)])
+        return log_softmax(logits, axis=1)
+
+    def predict_proba(self, X):
+        """Probability of each class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+        """
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
+
+    def transform(self, X):
+        """Activations of the last hidden layer: learned features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            Features for a downstream estimator.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X)
+        n_hidden = len(self.coefs_) - 1
+        return forward(self.coefs_, self.intercepts_, self._activations, X, n_hidden)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the ``transform`` outputs.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            ``stackedpretrainedclassifier0``, ``stackedpretrainedclassifier1``,
+            ...
+        """
+        check_is_fitted(self)
+        prefix = type(self).__name__.lower()
+        return np.asarray(
+            [f"{prefix}{i}" for i in range(self.coefs_[-1].shape[0])], dtype=object
+        )
+
+    # -- internals ------------------------------------------------------
+    def _validate_X(self, X):
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return np.ascontiguousarray(X, dtype=self.coefs_[0].dtype)
+
+    def _split_labels(self, y):
+        """Labeled-row mask and the classes, with clear errors."""
+        check_classification_targets(y)
+        labeled = np.ones(len(y), dtype=bool)
+        if self.unlabeled_label is not None:
+            labeled = y != self.unlabeled_label
+            if not labeled.any():
+                raise ValueError(
+                    f"Every row is unlabeled (unlabeled_label="
+                    f"{self.unlabeled_label!r}); fine-tuning needs labeled rows."
+                )
+        classes = np.unique(y[labeled])
+        if len(classes) < 2:
+            raise ValueError(
+                "Classifier can't train when only one class is present: the "
+                f"labeled rows all belong to class {classes[0]!r}."
+            )
+        return labeled, classes
+
+    @staticmethod
+    def _one_hot(y, classes, dtype):
+        if len(classes) == 2:
+            return (y == classes[1]).astype(dtype)[:, None]
+        return (y[:, None] == classes[None, :]).astype(dtype)
+
+    def _make_network(self, n_features, hidden, n_classes, dtype):
+        binary = n_classes == 2
+        return Network(
+            [n_features, *hidden, 1 if binary else n_classes],
+            [self.activation] * len(hidden) + ["logistic" if binary else "softmax"],
+            "cross_entropy" if binary else "softmax_cross_entropy",
+            alpha=self.alpha,
+            dtype=dtype,
+        )
+
+    def _template(self):
+        if self.autoencoder is not None:
+            return self.autoencoder
+        if self.pretraining == "denoising":
+            return DenoisingAutoencoder(tied_weights=True, **DEFAULT_PRETRAINING_NOISE)
+        return AutoencoderTransformer(tied_weights=True)
+
+    def _pretrain(self, X, hidden, net, rng):
+        """Greedy pre-training on every row; copies encoders into ``net``."""
+        if self.pretraining is None:
+            return []
+        autoencoders = pretrain_layers(
+            X, hidden, [self.activation] * len(hidden), self._template(),
+            self.pretrain_max_iter, rng,
+        )
+        for layer, ae in enumerate(autoencoders):
+            net.coefs[layer][...] = ae.coefs_[0]
+            net.intercepts[layer][...] = ae.intercepts_[0]
+        return autoencoders
+
+    def _init_output_layer(self, net, X, y, classes, hidden):
+        """Start the output layer from a logistic regression on the top codes.
+
+        After pre-training, the output layer is the only random one; fitting
+        it first keeps fine-tuning from wrecking the pre-trained features
+        with the large gradients of a random classifier.
+        """
+        features = net.predict(X, n_layers=len(hidden))
+        logistic = LogisticRegression(max_iter=1000).fit(features, y)
+        net.coefs[-1][...] = logistic.coef_.T
+        net.intercepts[-1][...] = logistic.intercept_
+
+    def _fine_tune(self, net, X, Y, y, rng, history):
+        hint = divergence_hint(self.solver, self.learning_rate_init)
+        if self.solver == "lbfgs":
+            fit_lbfgs(
+                net, X, Y, max_iter=self.max_iter, tol=self.tol, history=history,
+                verbose=self.verbose, divergence_hint=hint,
+            )
+            return
+        train_indices, validation_score = None, None
+        if self.early_stopping:
+            train_indices, validation_score = self._validation_split(X, y, rng)
+        fit_stochastic(
+            net,
+            X,
+            Y,
+            optimizer=make_optimizer(
+                self.solver, net.n_params, net.dtype, self.learning_rate_init,
+                self.momentum, self.nesterovs_momentum,
+            ),
+            batch_size=resolve_batch_size(self.batch_size, len(X)),
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            shuffle=self.shuffle,
+            rng=rng,
+            history=history,
+            train_indices=train_indices,
+            validation_score=validation_score,
+            verbose=self.verbose,
+            divergence_hint=hint,
+        )
+
+    def _validation_split(self, X, y, rng):
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        train, held_out = train_test_split(
+            np.arange(len(X)), test_size=self.validation_fraction,
+            random_state=seed, stratify=y,
+        )
+        X_val, y_val = X[held_out], y[held_out]
+        classes = np.unique(y)
+
+        def validation_score(net):
+            out = net.predict(X_val)
+            if out.shape[1] == 1:
+                predicted = classes[(out[:, 0] > 0.5).astype(int)]
+            else:
+                predicted = classes[np.argmax(out, axis=1)]
+            return float(np.mean(predicted == y_val))
+
+        return np.sort(train), validation_score
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,69 @@
+"""Greedy layer-wise pre-training (Bengio et al., 2007; Hinton &
+Salakhutdinov, 2006), shared by the deep autoencoders and
+``StackedPretrainedClassifier``.
+
+Layer ``l`` is first trained as a shallow autoencoder on the clean output of
+layers ``1..l-1``; its encoder then initialises that layer of the deep
+network, which is fine-tuned as a whole afterwards.
+"""
+
+from sklearn.base import clone
+
+#: Noise of the default denoising pre-training (Vincent et al., 2010).
+DEFAULT_PRETRAINING_NOISE = {"noise": "masking", "noise_level": 0.25}
+
+
+def layer_autoencoder(template, n_components, activation, first_layer, max_iter, seed):
+    """A shallow autoencoder for one layer, cloned from ``template``.
+
+    The code layer gets the deep network's activation for that layer. Only
+    the first layer reconstructs the raw input with the template's output
+    activation and loss; deeper layers reconstruct hidden activations, which
+    need an identity output and the squared error.
+    """
+    params = dict(
+        n_components=n_components,
+        hidden_layer_sizes=(),
+        activation=activation,
+        code_activation=activation,
+        max_iter=max_iter,
+        random_state=seed,
+    )
+    if not first_layer:
+        params.update(out_activation="identity", loss="squared_error")
+    return clone(template).set_params(**params)
+
+
+def pretrain_layers(X, layer_sizes, activations, template, max_iter, rng):
+    """Train one shallow autoencoder per layer, each on the previous codes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Input of the first layer (clean; no labels needed).
+    layer_sizes : list of int
+        Output units of each layer to pre-train.
+    activations : list of str
+        Activation of each of those layers.
+    template : AutoencoderTransformer or DenoisingAutoencoder
+        Unfitted estimator whose settings every layer's autoencoder copies.
+    max_iter : int
+        Training epochs (or iterations) per layer.
+    rng : numpy.random.Generator
+        Source of the per-layer seeds.
+
+    Returns
+    -------
+    autoencoders : list of fitted autoencoders
+        ``autoencoders[l].coefs_[0]`` and ``.intercepts_[0]`` initialise
+        layer ``l``; ``.coefs_[1]`` and ``.intercepts_[1]`` its mirror.
+    """
+    autoencoders = []
+    H = X
+    for index, (size, activation) in enumerate(zip(layer_sizes, activations)):
+        seed = int(rng.integers(2**31 - 1))
+        ae = layer_autoencoder(template, size, activation, index == 0, max_iter, seed)
+        ae.fit(H)
+        autoencoders.append(ae)
+        H = ae.transform(H)  # clean codes: transform never corrupts
+    return autoencoders
