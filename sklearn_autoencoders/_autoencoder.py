@@ -16,7 +16,6 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -27,6 +26,13 @@ from ._noise import NOISE_TYPES, Corruption
 from ._optimizers import make_optimizer
 from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
 from ._training import History, fit_lbfgs, fit_stochastic
+from ._validation import (
+    check_layer_sizes,
+    check_magnitude,
+    divergence_hint,
+    generator_from,
+    resolve_batch_size,
+)
 
 _ENGINE_PARAMETER_CONSTRAINTS = {
     "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
@@ -46,44 +52,6 @@ _ENGINE_PARAMETER_CONSTRAINTS = {
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
 }
-
-
-def check_layer_sizes(hidden_layer_sizes):
-    """Validate ``hidden_layer_sizes`` and return it as a list of ints."""
-    sizes = list(np.atleast_1d(np.asarray(hidden_layer_sizes, dtype=object)))
-    if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
-        raise ValueError(
-            f"hidden_layer_sizes must be a sequence of positive integers, "
-            f"got {hidden_layer_sizes!r}."
-        )
-    if any(s < 1 for s in sizes):
-        raise ValueError(
-            f"hidden_layer_sizes must contain only positive integers, "
-            f"got {hidden_layer_sizes!r}."
-        )
-    return [int(s) for s in sizes]
-
-
-def resolve_batch_size(batch_size, n_samples):
-    """``'auto'`` means ``min(200, n_samples)``, as in scikit-learn's MLP."""
-    return min(200, n_samples) if batch_size == "auto" else min(batch_size, n_samples)
-
-
-def divergence_hint(solver, learning_rate_init):
-    """What to tell the user when training diverges."""
-    if solver == "lbfgs":
-        return "Scale the inputs (for example with StandardScaler) or raise alpha."
-    return (
-        f"The learning rate (learning_rate_init={learning_rate_init}) is probably "
-        f"too large for solver='{solver}': lower it, scale the inputs (for "
-        "example with StandardScaler), or use solver='adam'."
-    )
-
-
-def generator_from(random_state):
-    """A ``numpy.random.Generator`` seeded from a scikit-learn ``random_state``."""
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
 
 
 class AutoencoderTransformer(
@@ -540,6 +508,7 @@ class AutoencoderTransformer(
         return units, activations, tied
 
     def _check_training_data(self, X):
+        check_magnitude(X)
         if self.loss == "cross_entropy":
             if self.out_activation != "logistic":
                 raise ValueError(

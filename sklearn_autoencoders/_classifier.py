@@ -15,15 +15,18 @@ from ._autoencoder import (
     _ENGINE_PARAMETER_CONSTRAINTS,
     AutoencoderTransformer,
     DenoisingAutoencoder,
-    check_layer_sizes,
-    divergence_hint,
-    generator_from,
-    resolve_batch_size,
 )
 from ._network import Network, forward
 from ._optimizers import make_optimizer
 from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
 from ._training import History, fit_lbfgs, fit_stochastic
+from ._validation import (
+    check_layer_sizes,
+    check_magnitude,
+    divergence_hint,
+    generator_from,
+    resolve_batch_size,
+)
 
 
 class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -264,6 +267,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         )
         if reuse:
             X = np.ascontiguousarray(X, dtype=self.coefs_[0].dtype)
+        check_magnitude(X)
         labeled, classes = self._split_labels(y)
         if reuse and not np.array_equal(classes, self.classes_):
             raise ValueError(
@@ -271,6 +275,11 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
                 f"{self.classes_}, got {classes}."
             )
         hidden = check_layer_sizes(self.hidden_layer_sizes)
+        if not hidden:
+            raise ValueError(
+                "hidden_layer_sizes must name at least one hidden layer: there is "
+                "nothing to pre-train or transform without one."
+            )
         rng = generator_from(self.random_state)
         net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
         X_labeled, y_labeled = X[labeled], y[labeled]

@@ -27,10 +27,15 @@ from sklearn.utils.extmath import randomized_svd, svd_flip
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._autoencoder import divergence_hint, generator_from, resolve_batch_size
 from ._network import Network
 from ._optimizers import AdamOptimizer
 from ._training import History, fit_stochastic
+from ._validation import (
+    check_magnitude,
+    divergence_hint,
+    generator_from,
+    resolve_batch_size,
+)
 
 #: Rows per chunk when accumulating the scatter matrix: a chunk and its
 #: centered copy stay in cache while BLAS multiplies them.
@@ -287,7 +292,7 @@ class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self : object
             The fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = check_magnitude(validate_data(self, X, dtype=[np.float64, np.float32]))
         n_samples, n_features = X.shape
         n_components = self._check_n_components(n_samples, n_features)
         solver = self.solver
@@ -339,7 +344,7 @@ class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         else:
             accumulator = self._streaming_state()
             X = X.astype(self.components_.dtype, copy=False)
-        accumulator.update(X)
+        accumulator.update(check_magnitude(X))
         n_components = self._check_n_components(accumulator.n_samples, X.shape[1])
         self._solve_scatter(accumulator, n_components, X.dtype)
         return self

@@ -51,7 +51,7 @@ class History:
 
 #: A loss this many times above its scale at the start of training counts
 #: as divergence, even while it is still finite.
-DIVERGENCE_FACTOR = 1e6
+DIVERGENCE_FACTOR = 1e3
 
 
 def _check_finite(loss, theta, epoch, hint, limit=np.inf):

@@ -1,0 +1,64 @@
+"""Checks and small helpers shared by the estimators."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+
+def check_layer_sizes(hidden_layer_sizes):
+    """Validate ``hidden_layer_sizes`` and return it as a list of ints."""
+    sizes = list(np.atleast_1d(np.asarray(hidden_layer_sizes, dtype=object)))
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must be a sequence of positive integers, "
+            f"got {hidden_layer_sizes!r}."
+        )
+    if any(s < 1 for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must contain only positive integers, "
+            f"got {hidden_layer_sizes!r}."
+        )
+    return [int(s) for s in sizes]
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """``'auto'`` means ``min(200, n_samples)``, as in scikit-learn's MLP."""
+    return min(200, n_samples) if batch_size == "auto" else min(batch_size, n_samples)
+
+
+def divergence_hint(solver, learning_rate_init):
+    """What to tell the user when training diverges."""
+    if solver == "lbfgs":
+        return "Scale the inputs (for example with StandardScaler) or raise alpha."
+    return (
+        f"The learning rate (learning_rate_init={learning_rate_init}) is probably "
+        f"too large for solver='{solver}': lower it, scale the inputs (for "
+        "example with StandardScaler), or use solver='adam'."
+    )
+
+
+def generator_from(random_state):
+    """A ``numpy.random.Generator`` seeded from a scikit-learn ``random_state``."""
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+def check_magnitude(X):
+    """Refuse data whose squared norms overflow its dtype.
+
+    Every estimator sums squares of rows (losses, scatter matrices); with
+    values near ``sqrt(finfo.max)`` those sums become inf, and training would
+    then stop with a confusing divergence error. Say what to do instead.
+    """
+    if X.size == 0:
+        return X
+    largest = float(np.max(np.abs(X)))
+    limit = np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1]))
+    if largest > limit:
+        raise ValueError(
+            f"X has values up to {largest:.3g}, too large for {X.dtype}: their "
+            f"squared norms overflow. Scale the data first (for example with "
+            "StandardScaler)" + (", or pass float64 data." if X.dtype == np.float32 else ".")
+        )
+    return X
