@@ -33,9 +33,12 @@ from sklearn_autoencoders import AutoencoderTransformer, DenoisingAutoencoder
 from sklearn_autoencoders._noise import Corruption
 
 NOISES = [
-    ("masking", 0.25), ("masking", 0.5),
-    ("gaussian", 0.1), ("gaussian", 0.3),
-    ("salt_and_pepper", 0.1), ("salt_and_pepper", 0.3),
+    ("masking", 0.25),
+    ("masking", 0.5),
+    ("gaussian", 0.1),
+    ("gaussian", 0.3),
+    ("salt_and_pepper", 0.1),
+    ("salt_and_pepper", 0.3),
 ]
 
 
@@ -45,7 +48,9 @@ def reconstruction_error(model, noisy, clean):
 
 
 def feature_accuracy(model, X_train, y_train, noisy_test, y_test):
-    classifier = LogisticRegression(max_iter=3000).fit(model.transform(X_train), y_train)
+    classifier = LogisticRegression(max_iter=3000).fit(
+        model.transform(X_train), y_train
+    )
     return classifier.score(model.transform(noisy_test), y_test)
 
 
@@ -54,34 +59,50 @@ def run(name, X, y, n_components, max_iter):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, random_state=0, stratify=y
     )
-    shared = dict(n_components=n_components, max_iter=max_iter,
-                  learning_rate_init=3e-3, random_state=0)
+    shared = dict(
+        n_components=n_components,
+        max_iter=max_iter,
+        learning_rate_init=3e-3,
+        random_state=0,
+    )
     start = time.perf_counter()
     plain = AutoencoderTransformer(**shared).fit(X_train)
     pca = PCA(n_components=n_components, random_state=0).fit(X_train)
-    print(f"\n### {name}: {len(X_train)} train / {len(X_test)} test, "
-          f"{X.shape[1]} pixels, code size {n_components}, {max_iter} epochs\n")
-    print("| noise | level | noisy input | DAE | AE | PCA | DAE / best(AE, PCA) "
-          "| LogReg acc DAE | AE | PCA |")
+    print(
+        f"\n### {name}: {len(X_train)} train / {len(X_test)} test, "
+        f"{X.shape[1]} pixels, code size {n_components}, {max_iter} epochs\n"
+    )
+    print(
+        "| noise | level | noisy input | DAE | AE | PCA | DAE / best(AE, PCA) "
+        "| LogReg acc DAE | AE | PCA |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for noise, level in NOISES:
-        dae = DenoisingAutoencoder(noise=noise, noise_level=level, **shared).fit(X_train)
+        dae = DenoisingAutoencoder(noise=noise, noise_level=level, **shared).fit(
+            X_train
+        )
         corruption = Corruption(noise, level, X_train.min(0), X_train.max(0))
         noisy = corruption(X_test, np.empty_like(X_test), np.random.default_rng(1))
         errors = [reconstruction_error(m, noisy, X_test) for m in (dae, plain, pca)]
-        accuracies = [feature_accuracy(m, X_train, y_train, noisy, y_test)
-                      for m in (dae, plain, pca)]
+        accuracies = [
+            feature_accuracy(m, X_train, y_train, noisy, y_test)
+            for m in (dae, plain, pca)
+        ]
         baseline = float(np.mean(np.sum((noisy - X_test) ** 2, axis=1)))
         ratio = errors[0] / min(errors[1:])
-        print(f"| {noise} | {level} | {baseline:.3f} | {errors[0]:.3f} | "
-              f"{errors[1]:.3f} | {errors[2]:.3f} | {ratio:.2f} | "
-              f"{accuracies[0]:.3f} | {accuracies[1]:.3f} | {accuracies[2]:.3f} |")
+        print(
+            f"| {noise} | {level} | {baseline:.3f} | {errors[0]:.3f} | "
+            f"{errors[1]:.3f} | {errors[2]:.3f} | {ratio:.2f} | "
+            f"{accuracies[0]:.3f} | {accuracies[1]:.3f} | {accuracies[2]:.3f} |"
+        )
     print(f"\n({time.perf_counter() - start:.0f} s)")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="digits only, fewer epochs")
+    parser.add_argument(
+        "--quick", action="store_true", help="digits only, fewer epochs"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     print(f"BLAS: {blas_summary()}")

@@ -26,7 +26,9 @@ from sklearn_autoencoders import LinearAutoencoder
 def low_rank_plus_noise(n_samples, n_features, rank, seed=0):
     rng = np.random.default_rng(seed)
     spectrum = 1.0 / (1.0 + np.arange(rank))
-    X = (rng.normal(size=(n_samples, rank)) * spectrum) @ rng.normal(size=(rank, n_features))
+    X = (rng.normal(size=(n_samples, rank)) * spectrum) @ rng.normal(
+        size=(rank, n_features)
+    )
     return X + 0.05 * rng.normal(size=(n_samples, n_features)) + 3.0
 
 
@@ -39,6 +41,7 @@ def streaming(model, chunks):
     def run():
         for chunk in chunks:
             model.partial_fit(chunk)
+
     return run
 
 
@@ -53,7 +56,9 @@ def bench(name, X, n_components, chunk_size, repeats):
         "LinearAE eigh": LinearAutoencoder(k, center=True, solver="eigh"),
         "LinearAE svd": LinearAutoencoder(k, center=True, solver="svd"),
         "LinearAE auto": LinearAutoencoder(k, center=True, solver="auto"),
-        "LinearAE randomized": LinearAutoencoder(k, center=True, solver="randomized", random_state=0),
+        "LinearAE randomized": LinearAutoencoder(
+            k, center=True, solver="randomized", random_state=0
+        ),
     }
     reference = {
         "LinearAE eigh": "PCA covariance_eigh",
@@ -68,20 +73,29 @@ def bench(name, X, n_components, chunk_size, repeats):
         results[label] = (seconds, mse(model, X))
     ipca = IncrementalPCA(k)
     ours = LinearAutoencoder(k, center=True)
-    for label, model in [("IncrementalPCA partial_fit", ipca), ("LinearAE partial_fit", ours)]:
+    for label, model in [
+        ("IncrementalPCA partial_fit", ipca),
+        ("LinearAE partial_fit", ours),
+    ]:
+
         def fresh(m=model):
             m.__dict__.update(type(m)(**m.get_params()).__dict__)  # reset
             streaming(m, chunks)()
+
         results[label] = (median_time(fresh, repeats), mse(model, X))
 
-    print(f"\n### {name}: {X.shape[0]} x {X.shape[1]} {X.dtype}, n_components={k}, "
-          f"{len(chunks)} chunks of {chunk_size} for partial_fit\n")
+    print(
+        f"\n### {name}: {X.shape[0]} x {X.shape[1]} {X.dtype}, n_components={k}, "
+        f"{len(chunks)} chunks of {chunk_size} for partial_fit\n"
+    )
     print("| estimator | fit s | MSE | time vs sklearn | MSE vs sklearn |")
     print("|---|---:|---:|---:|---:|")
     for label, (seconds, error) in results.items():
         if label in reference:
             ref_s, ref_e = results[reference[label]]
-            extra = f"{seconds / ref_s:.2f}x ({reference[label]}) | {error / ref_e:.6f} |"
+            extra = (
+                f"{seconds / ref_s:.2f}x ({reference[label]}) | {error / ref_e:.6f} |"
+            )
         else:
             extra = " | |"
         print(f"| {label} | {seconds:.4f} | {error:.6g} | {extra}")
@@ -103,7 +117,7 @@ def main():
     if args.quick:
         shapes = {"tall": shapes["tall"]}
     summary = []
-    for dtype in ([np.float64] if args.quick else [np.float64, np.float32]):
+    for dtype in [np.float64] if args.quick else [np.float64, np.float32]:
         for name, (X, k, chunk) in shapes.items():
             r = bench(name, X.astype(dtype), k, chunk, args.repeats)
             summary.append((name, np.dtype(dtype).name, r))
@@ -111,11 +125,16 @@ def main():
     for name, dtype, r in summary:
         if name == "tall":
             ratio = r["LinearAE eigh"][0] / r["PCA covariance_eigh"][0]
-            print(f"- tall {dtype}: eigh / PCA(covariance_eigh) = {ratio:.2f}x (ceiling 1.2x)")
+            print(
+                f"- tall {dtype}: eigh / PCA(covariance_eigh) = {ratio:.2f}x "
+                "(ceiling 1.2x)"
+            )
         speed = r["IncrementalPCA partial_fit"][0] / r["LinearAE partial_fit"][0]
         error = r["LinearAE partial_fit"][1] / r["IncrementalPCA partial_fit"][1]
-        print(f"- {name} {dtype}: partial_fit {speed:.1f}x faster than IncrementalPCA "
-              f"(floor 3x), error ratio {error:.6f} (ceiling 1)")
+        print(
+            f"- {name} {dtype}: partial_fit {speed:.1f}x faster than IncrementalPCA "
+            f"(floor 3x), error ratio {error:.6f} (ceiling 1)"
+        )
 
 
 if __name__ == "__main__":

@@ -36,15 +36,17 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import BernoulliRBM, MLPClassifier
-from sklearn.pipeline import make_pipeline
 
 from sklearn_autoencoders import AutoencoderTransformer, StackedPretrainedClassifier
 
 
 def stacked(hidden, seed, **kwargs):
     params = dict(
-        hidden_layer_sizes=hidden, pretrain_max_iter=60, max_iter=100,
-        early_stopping=False, random_state=seed,
+        hidden_layer_sizes=hidden,
+        pretrain_max_iter=60,
+        max_iter=100,
+        early_stopping=False,
+        random_state=seed,
     )
     params.update(kwargs)
     return StackedPretrainedClassifier(**params)
@@ -62,18 +64,30 @@ def accuracies(X_train, y_train, X_test, y_test, hidden, fraction, seed):
     X_l, y_l = X_train[labeled], y_train[labeled]
     width = hidden[0]
     models = {
-        "pre-trained on all rows": (stacked(hidden, seed, unlabeled_label=-1), X_train, y_partial),
+        "pre-trained on all rows": (
+            stacked(hidden, seed, unlabeled_label=-1),
+            X_train,
+            y_partial,
+        ),
         "pre-trained on labeled rows": (stacked(hidden, seed), X_l, y_l),
         "no pre-training": (stacked(hidden, seed, pretraining=None), X_l, y_l),
-        "MLPClassifier": (MLPClassifier(hidden, max_iter=500, random_state=seed), X_l, y_l),
+        "MLPClassifier": (
+            MLPClassifier(hidden, max_iter=500, random_state=seed),
+            X_l,
+            y_l,
+        ),
     }
     results = {}
     for name, (model, X_fit, y_fit) in models.items():
         results[name] = model.fit(X_fit, y_fit).score(X_test, y_test)
-    rbm = BernoulliRBM(width, learning_rate=0.05, n_iter=30, random_state=seed).fit(X_train)
+    rbm = BernoulliRBM(width, learning_rate=0.05, n_iter=30, random_state=seed).fit(
+        X_train
+    )
     logistic = LogisticRegression(max_iter=3000).fit(rbm.transform(X_l), y_l)
     results["BernoulliRBM + LogReg"] = logistic.score(rbm.transform(X_test), y_test)
-    pca = PCA(min(width, len(X_l) - 1, X_train.shape[1]), random_state=seed).fit(X_train)
+    pca = PCA(min(width, len(X_l) - 1, X_train.shape[1]), random_state=seed).fit(
+        X_train
+    )
     logistic = LogisticRegression(max_iter=3000).fit(pca.transform(X_l), y_l)
     results["PCA + LogReg"] = logistic.score(pca.transform(X_test), y_test)
     return results, int(labeled.sum())
@@ -86,13 +100,18 @@ def classification(name, X, y, hidden, seeds, fractions):
     summary = {}
     for fraction in fractions:
         start = time.perf_counter()
-        runs = [accuracies(X_train, y_train, X_test, y_test, hidden, fraction, s) for s in seeds]
+        runs = [
+            accuracies(X_train, y_train, X_test, y_test, hidden, fraction, s)
+            for s in seeds
+        ]
         n_labeled = runs[0][1]
         table = {key: np.array([r[0][key] for r in runs]) for key in runs[0][0]}
         summary[fraction] = table
-        print(f"\n### {name}: {len(X_train)} train ({n_labeled} labeled, "
-              f"{fraction:.0%}) / {len(X_test)} test, hidden {hidden}, "
-              f"{len(seeds)} seeds ({time.perf_counter() - start:.0f} s)\n")
+        print(
+            f"\n### {name}: {len(X_train)} train ({n_labeled} labeled, "
+            f"{fraction:.0%}) / {len(X_test)} test, hidden {hidden}, "
+            f"{len(seeds)} seeds ({time.perf_counter() - start:.0f} s)\n"
+        )
         print("| model | test accuracy |")
         print("|---|---:|")
         for key, values in table.items():
@@ -101,18 +120,39 @@ def classification(name, X, y, hidden, seeds, fractions):
 
 
 def reconstruction(name, X, code_sizes, hidden, max_iter):
-    X_train, X_test = train_test_split(X.astype(np.float32), test_size=0.3, random_state=0)
+    X_train, X_test = train_test_split(
+        X.astype(np.float32), test_size=0.3, random_state=0
+    )
     print(f"\n### Deep autoencoder {hidden} -> code, {name}: held-out MSE\n")
-    print("| code size | PCA | random init | pre-trained (basic) | pre-trained (denoising) |")
+    columns = [
+        "code size",
+        "PCA",
+        "random init",
+        "pre-trained (basic)",
+        "pre-trained (denoising)",
+    ]
+    print("| " + " | ".join(columns) + " |")
     print("|---:|---:|---:|---:|---:|")
     for k in code_sizes:
         pca = PCA(k).fit(X_train)
-        errors = [np.mean(np.sum((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2, axis=1))]
+        errors = [
+            np.mean(
+                np.sum(
+                    (pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2, axis=1
+                )
+            )
+        ]
         for pretraining in (None, "basic", "denoising"):
             ae = AutoencoderTransformer(
-                k, hidden_layer_sizes=hidden, code_activation="identity",
-                pretraining=pretraining, pretrain_max_iter=30, max_iter=max_iter,
-                learning_rate_init=1e-3, alpha=0.0, random_state=0,
+                k,
+                hidden_layer_sizes=hidden,
+                code_activation="identity",
+                pretraining=pretraining,
+                pretrain_max_iter=30,
+                max_iter=max_iter,
+                learning_rate_init=1e-3,
+                alpha=0.0,
+                random_state=0,
             ).fit(X_train)
             errors.append(-ae.score(X_test))
         print(f"| {k} | " + " | ".join(f"{e:.3f}" for e in errors) + " |")
@@ -127,10 +167,19 @@ def main():
     print(f"BLAS: {blas_summary()}")
     seeds = range(2 if args.quick else args.seeds)
     digits = load_digits()
-    classification("digits 8x8", digits.data / 16.0, digits.target, (256,), seeds, (0.1, 1.0))
+    classification(
+        "digits 8x8", digits.data / 16.0, digits.target, (256,), seeds, (0.1, 1.0)
+    )
     if not args.quick:
         X, y = digit_images_28(10000)
-        classification("digits upsampled to 28x28", X.astype(np.float32), y, (256,), seeds, (0.1, 1.0))
+        classification(
+            "digits upsampled to 28x28",
+            X.astype(np.float32),
+            y,
+            (256,),
+            seeds,
+            (0.1, 1.0),
+        )
         reconstruction("digits 28x28", X, (30, 64), (256, 128), 60)
 
 

@@ -29,8 +29,14 @@ HIDDEN, BATCH, LR = 256, 128, 1e-3
 
 def ours(X, epochs, tied):
     ae = AutoencoderTransformer(
-        HIDDEN, tied_weights=tied, alpha=0.0, batch_size=BATCH,
-        learning_rate_init=LR, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
+        HIDDEN,
+        tied_weights=tied,
+        alpha=0.0,
+        batch_size=BATCH,
+        learning_rate_init=LR,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
         random_state=0,
     )
     return lambda: ae.fit(X)
@@ -38,8 +44,14 @@ def ours(X, epochs, tied):
 
 def sklearn_mlp(X, epochs):
     mlp = MLPRegressor(
-        hidden_layer_sizes=(HIDDEN,), activation="tanh", alpha=0.0, batch_size=BATCH,
-        learning_rate_init=LR, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
+        hidden_layer_sizes=(HIDDEN,),
+        activation="tanh",
+        alpha=0.0,
+        batch_size=BATCH,
+        learning_rate_init=LR,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
         random_state=0,
     )
     return lambda: mlp.fit(X, X)
@@ -103,8 +115,10 @@ def main():
     except ImportError:
         print("(torch not installed: PyTorch rows skipped)")
 
-    print(f"data: {X32.shape[0]} x {X32.shape[1]}, {args.epochs} epochs x "
-          f"{args.repeats} repeats; BLAS: {blas_summary()}")
+    print(
+        f"data: {X32.shape[0]} x {X32.shape[1]}, {args.epochs} epochs x "
+        f"{args.repeats} repeats; BLAS: {blas_summary()}"
+    )
     seconds = {}
     for name, run in runs.items():
         run()  # warm up: allocations, thread pools, first-touch pages
@@ -117,14 +131,19 @@ def main():
     print(f"|{'-' * 38}|--------:|------------:|---------------:|")
     for name, value in seconds.items():
         mine = ours_tied if "tied" in name else ours_untied
-        reference = seconds.get("PyTorch CPU float32 tied" if "tied" in name else "PyTorch CPU float32")
+        reference = seconds.get(
+            "PyTorch CPU float32 tied" if "tied" in name else "PyTorch CPU float32"
+        )
         vs_torch = f"{value / reference:14.2f}x" if reference else f"{'-':>15s}"
         print(f"| {name:36s} | {value:7.4f} | {value / mine:10.2f}x | {vs_torch} |")
     mlp64 = seconds["MLPRegressor float64"]
-    print(f"\nMLPRegressor float64 / ours float32: {mlp64 / ours_untied:.2f}x (floor 2.5x)")
+    ratio = mlp64 / ours_untied
+    print(f"\nMLPRegressor float64 / ours float32: {ratio:.2f}x (floor 2.5x)")
     if torch_untied:
-        print(f"ours float32 / PyTorch float32: {ours_untied / torch_untied:.2f}x (ceiling 1.1x)")
-        print(f"ours tied / PyTorch tied: {ours_tied / seconds['PyTorch CPU float32 tied']:.2f}x")
+        ratio = ours_untied / torch_untied
+        print(f"ours float32 / PyTorch float32: {ratio:.2f}x (ceiling 1.1x)")
+        ratio = ours_tied / seconds["PyTorch CPU float32 tied"]
+        print(f"ours tied / PyTorch tied: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

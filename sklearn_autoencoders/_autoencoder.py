@@ -25,13 +25,19 @@ from ._network import Network, forward
 from ._noise import NOISE_TYPES, Corruption
 from ._optimizers import make_optimizer
 from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
-from ._training import History, fit_lbfgs, fit_stochastic
+from ._training import (
+    History,
+    fit_lbfgs,
+    fit_stochastic,
+    fitted_history_attributes,
+)
 from ._validation import (
     check_layer_sizes,
     check_magnitude,
     divergence_hint,
     generator_from,
     resolve_batch_size,
+    restore_on_error,
 )
 
 _ENGINE_PARAMETER_CONSTRAINTS = {
@@ -311,6 +317,7 @@ class AutoencoderTransformer(
 
     # -- public API -----------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_on_error
     def fit(self, X, y=None):
         """Train the autoencoder to reconstruct ``X``.
 
@@ -341,6 +348,7 @@ class AutoencoderTransformer(
 
     @available_if(_check_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_on_error
     def partial_fit(self, X, y=None):
         """Run one epoch of the stochastic solver on ``X``.
 
@@ -575,7 +583,8 @@ class AutoencoderTransformer(
         self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
         if corruption is not None:
             self._commit_corruption(corruption)
-        self._set_history_attributes(history)
+        for name, value in fitted_history_attributes(history).items():
+            setattr(self, name, value)
 
     def _pretrain(self, X, net, rng):
         """Greedy layer-wise pre-training; copies the stack into ``net``."""
@@ -684,19 +693,6 @@ class AutoencoderTransformer(
             return -float(np.mean(errors))
 
         return np.sort(train), validation_score
-
-    def _set_history_attributes(self, history):
-        self.n_iter_ = history.n_iter
-        self.loss_curve_ = list(history.loss_curve)
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else history.best_loss
-        stopped_early = history.validation_scores is not None
-        self.best_loss_ = None if stopped_early else history.best_loss
-        self.validation_scores_ = (
-            list(history.validation_scores) if stopped_early else None
-        )
-        self.best_validation_score_ = (
-            history.best_validation_score if stopped_early else None
-        )
 
     def _commit_corruption(self, corruption):
         """Keep what the corruption learned from the data (DAE only)."""

@@ -19,13 +19,19 @@ from ._autoencoder import (
 from ._network import Network, forward
 from ._optimizers import make_optimizer
 from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
-from ._training import History, fit_lbfgs, fit_stochastic
+from ._training import (
+    History,
+    fit_lbfgs,
+    fit_stochastic,
+    fitted_history_attributes,
+)
 from ._validation import (
     check_layer_sizes,
     check_magnitude,
     divergence_hint,
     generator_from,
     resolve_batch_size,
+    restore_on_error,
 )
 
 
@@ -246,6 +252,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         self.warm_start = warm_start
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @restore_on_error
     def fit(self, X, y):
         """Pre-train on all rows, then fine-tune on the labeled ones.
 
@@ -299,15 +306,8 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         self._activations = net.activations
         self.autoencoders_ = autoencoders
         self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
-        self.n_iter_ = history.n_iter
-        self.loss_curve_ = list(history.loss_curve)
-        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else history.best_loss
-        stopped_early = history.validation_scores is not None
-        self.best_loss_ = None if stopped_early else history.best_loss
-        self.validation_scores_ = history.validation_scores
-        self.best_validation_score_ = (
-            history.best_validation_score if stopped_early else None
-        )
+        for name, value in fitted_history_attributes(history).items():
+            setattr(self, name, value)
         return self
 
     def predict_log_proba(self, X):
@@ -452,8 +452,12 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         if self.pretraining is None:
             return []
         autoencoders = pretrain_layers(
-            X, hidden, [self.activation] * len(hidden), self._template(),
-            self.pretrain_max_iter, rng,
+            X,
+            hidden,
+            [self.activation] * len(hidden),
+            self._template(),
+            self.pretrain_max_iter,
+            rng,
         )
         for layer, ae in enumerate(autoencoders):
             net.coefs[layer][...] = ae.coefs_[0]
@@ -476,8 +480,14 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         hint = divergence_hint(self.solver, self.learning_rate_init)
         if self.solver == "lbfgs":
             fit_lbfgs(
-                net, X, Y, max_iter=self.max_iter, tol=self.tol, history=history,
-                verbose=self.verbose, divergence_hint=hint,
+                net,
+                X,
+                Y,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                history=history,
+                verbose=self.verbose,
+                divergence_hint=hint,
             )
             return
         train_indices, validation_score = None, None
@@ -488,8 +498,12 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             X,
             Y,
             optimizer=make_optimizer(
-                self.solver, net.n_params, net.dtype, self.learning_rate_init,
-                self.momentum, self.nesterovs_momentum,
+                self.solver,
+                net.n_params,
+                net.dtype,
+                self.learning_rate_init,
+                self.momentum,
+                self.nesterovs_momentum,
             ),
             batch_size=resolve_batch_size(self.batch_size, len(X)),
             max_iter=self.max_iter,
@@ -507,8 +521,10 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
     def _validation_split(self, X, y, rng):
         seed = int(rng.integers(np.iinfo(np.int32).max))
         train, held_out = train_test_split(
-            np.arange(len(X)), test_size=self.validation_fraction,
-            random_state=seed, stratify=y,
+            np.arange(len(X)),
+            test_size=self.validation_fraction,
+            random_state=seed,
+            stratify=y,
         )
         X_val, y_val = X[held_out], y[held_out]
         classes = np.unique(y)

@@ -18,7 +18,6 @@ from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 
@@ -29,8 +28,12 @@ from ._noise import Corruption
 
 
 def _models(n_components, max_iter):
-    shared = dict(n_components=n_components, max_iter=max_iter, random_state=0,
-                  learning_rate_init=3e-3)
+    shared = dict(
+        n_components=n_components,
+        max_iter=max_iter,
+        random_state=0,
+        learning_rate_init=3e-3,
+    )
     return {
         "PCA": PCA(n_components=n_components, random_state=0),
         "LinearAutoencoder (center=False)": LinearAutoencoder(n_components),
@@ -58,13 +61,18 @@ def run(n_components=16, max_iter=150, file=None):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=1 / 3, random_state=0, stratify=y
     )
-    masked = Corruption("masking", 0.25)(X_test, np.empty_like(X_test), np.random.default_rng(0))
+    masked = Corruption("masking", 0.25)(
+        X_test, np.empty_like(X_test), np.random.default_rng(0)
+    )
     header = (
         f"{'model':44s} {'fit s':>6s} {'test MSE':>9s} {'masked MSE':>11s} "
         f"{'LogReg acc':>10s}"
     )
-    print(f"digits: {len(X_train)} train / {len(X_test)} test images, "
-          f"code size {n_components}", file=file)
+    print(
+        f"digits: {len(X_train)} train / {len(X_test)} test images, "
+        f"code size {n_components}",
+        file=file,
+    )
     print(header, file=file)
     print("-" * len(header), file=file)
     rows = {}
@@ -76,11 +84,15 @@ def run(n_components=16, max_iter=150, file=None):
         seconds = time.perf_counter() - start
         clean = np.mean(np.sum((_reconstruct(model, X_test) - X_test) ** 2, axis=1))
         noisy = np.mean(np.sum((_reconstruct(model, masked) - X_test) ** 2, axis=1))
-        classifier = LogisticRegression(max_iter=2000).fit(model.transform(X_train), y_train)
+        classifier = LogisticRegression(max_iter=2000).fit(
+            model.transform(X_train), y_train
+        )
         accuracy = classifier.score(model.transform(X_test), y_test)
         rows[name] = (seconds, clean, noisy, accuracy)
-        print(f"{name:44s} {seconds:6.2f} {clean:9.3f} {noisy:11.3f} {accuracy:10.3f}",
-              file=file)
+        print(
+            f"{name:44s} {seconds:6.2f} {clean:9.3f} {noisy:11.3f} {accuracy:10.3f}",
+            file=file,
+        )
     return rows
 
 
@@ -96,27 +108,38 @@ def run_few_labels(max_iter=150, fraction=0.1, file=None):
     models = {
         "StackedPretrainedClassifier (pre-trained on all rows)": (
             StackedPretrainedClassifier(
-                (256,), unlabeled_label=-1, pretrain_max_iter=max_iter // 3,
-                max_iter=max_iter, random_state=0,
+                (256,),
+                unlabeled_label=-1,
+                pretrain_max_iter=max_iter // 3,
+                max_iter=max_iter,
+                random_state=0,
             ),
-            X_train, y_partial,
+            X_train,
+            y_partial,
         ),
         "StackedPretrainedClassifier (pretraining=None)": (
-            StackedPretrainedClassifier((256,), pretraining=None, max_iter=max_iter,
-                                        random_state=0),
-            X_train[labeled], y_train[labeled],
+            StackedPretrainedClassifier(
+                (256,), pretraining=None, max_iter=max_iter, random_state=0
+            ),
+            X_train[labeled],
+            y_train[labeled],
         ),
         "MLPClassifier": (
             MLPClassifier((256,), max_iter=max_iter, random_state=0),
-            X_train[labeled], y_train[labeled],
+            X_train[labeled],
+            y_train[labeled],
         ),
         "PCA(32) + LogisticRegression": (
             make_pipeline(PCA(32, random_state=0), LogisticRegression(max_iter=2000)),
-            X_train[labeled], y_train[labeled],
+            X_train[labeled],
+            y_train[labeled],
         ),
     }
-    print(f"\ndigits with {labeled.sum()} of {len(y_train)} training labels "
-          f"({fraction:.0%}), hidden layer 256", file=file)
+    print(
+        f"\ndigits with {labeled.sum()} of {len(y_train)} training labels "
+        f"({fraction:.0%}), hidden layer 256",
+        file=file,
+    )
     header = f"{'model':56s} {'fit s':>6s} {'test acc':>9s}"
     print(header, file=file)
     print("-" * len(header), file=file)
@@ -138,8 +161,12 @@ def main(argv=None):
         description="Compare the autoencoders with PCA on scikit-learn's digits.",
     )
     parser.add_argument("--n-components", type=int, default=16)
-    parser.add_argument("--max-iter", type=int, default=150,
-                        help="training epochs per autoencoder (default 150)")
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=150,
+        help="training epochs per autoencoder (default 150)",
+    )
     args = parser.parse_args(argv)
     run(args.n_components, args.max_iter)
     run_few_labels(args.max_iter)

@@ -35,6 +35,7 @@ from ._validation import (
     divergence_hint,
     generator_from,
     resolve_batch_size,
+    restore_on_error,
 )
 
 #: Rows per chunk when accumulating the scatter matrix: a chunk and its
@@ -106,7 +107,9 @@ def _eigh_solution(gram):
     return np.sqrt(eigenvalues), eigenvectors[:, ::-1].T
 
 
-class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class LinearAutoencoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Linear autoencoder with tied weights, solved in closed form.
 
     The network ``h(x) = x W W^T`` with ``W`` of shape
@@ -247,7 +250,10 @@ class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "random_state": ["random_state"],
     }
 
@@ -277,6 +283,7 @@ class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_on_error
     def fit(self, X, y=None):
         """Compute the top principal directions of ``X``.
 
@@ -318,6 +325,7 @@ class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
     @available_if(_check_exact_solver)
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_on_error
     def partial_fit(self, X, y=None):
         """Add a chunk of samples to the exact streaming closed form.
 
@@ -447,8 +455,13 @@ class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         gram = accumulator.gram(self.center)
         singular_values, Vt = _eigh_solution(gram)
         self._set_solution(
-            singular_values, Vt, np.trace(gram), n_components, dtype,
-            accumulator.n_samples, accumulator.mean,
+            singular_values,
+            Vt,
+            np.trace(gram),
+            n_components,
+            dtype,
+            accumulator.n_samples,
+            accumulator.mean,
         )
         self._accumulator, self._svd_factors = accumulator, None
 
@@ -519,7 +532,9 @@ class LinearAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
             "squared_error",
             tied={1: 0},
             alpha=self.alpha,
-            penalty_scale=np.tile(np.arange(1, n_components + 1) / n_components, n_features),
+            penalty_scale=np.tile(
+                np.arange(1, n_components + 1) / n_components, n_features
+            ),
             biases=False,
             dtype=X.dtype,
         )

@@ -195,7 +195,7 @@ class Network:
 
     def set_parameters(self, coefs, intercepts):
         """Copy per-layer weights and biases into ``theta``."""
-        for layer, (block, transposed) in enumerate(self.block_of):
+        for layer, (_, transposed) in enumerate(self.block_of):
             if not transposed:
                 self.coefs[layer][...] = coefs[layer]
         for b, value in zip(self.intercepts if self.biases else [], intercepts):

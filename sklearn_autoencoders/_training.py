@@ -54,6 +54,28 @@ class History:
 DIVERGENCE_FACTOR = 1e3
 
 
+def fitted_history_attributes(history):
+    """The scikit-learn-style attributes that describe a finished training.
+
+    ``n_iter_``, ``loss_``, ``loss_curve_``, and either ``best_loss_`` (no
+    early stopping) or ``validation_scores_`` / ``best_validation_score_``.
+    """
+    stopped_early = history.validation_scores is not None
+    loss_curve = list(history.loss_curve)
+    return {
+        "n_iter_": history.n_iter,
+        "loss_curve_": loss_curve,
+        "loss_": loss_curve[-1] if loss_curve else history.best_loss,
+        "best_loss_": None if stopped_early else history.best_loss,
+        "validation_scores_": (
+            list(history.validation_scores) if stopped_early else None
+        ),
+        "best_validation_score_": (
+            history.best_validation_score if stopped_early else None
+        ),
+    }
+
+
 def _check_finite(loss, theta, epoch, hint, limit=np.inf):
     if not np.isfinite(loss) or (theta is not None and not np.isfinite(theta).all()):
         what = "loss" if not np.isfinite(loss) else "parameters"
@@ -154,7 +176,9 @@ def fit_stochastic(
                         index = order[rows]
                         X_batch = np.take(X, index, axis=0, out=X_buf[:m], mode="clip")
                         if Y is not None:
-                            Y_batch = np.take(Y, index, axis=0, out=Y_buf[:m], mode="clip")
+                            Y_batch = np.take(
+                                Y, index, axis=0, out=Y_buf[:m], mode="clip"
+                            )
                     else:
                         X_batch = X[rows]
                         if Y is not None:
@@ -167,7 +191,9 @@ def fit_stochastic(
                     loss = net.loss_and_gradient(X_batch, Y_batch)
                     if limit is None:
                         limit = _divergence_limit(loss, Y_batch)
-                    _check_finite(loss, None, history.n_iter + 1, divergence_hint, limit)
+                    _check_finite(
+                        loss, None, history.n_iter + 1, divergence_hint, limit
+                    )
                     optimizer.update(net.theta, net.grad)
                     accumulated += loss * m
                 history.n_iter += 1
@@ -206,9 +232,12 @@ def fit_stochastic(
                         f"Stochastic optimizer: maximum iterations ({max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
+                        stacklevel=2,
                     )
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user; keeping the best parameters.")
+        warnings.warn(
+            "Training interrupted by user; keeping the best parameters.", stacklevel=2
+        )
         if not early_stopping and not np.isfinite(net.theta).all():
             raise
     if early_stopping:
@@ -265,7 +294,9 @@ def fit_lbfgs(
                 options={"maxiter": max_iter, "maxfun": 15000, "gtol": tol},
             )
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user; keeping the last iterate.")
+        warnings.warn(
+            "Training interrupted by user; keeping the last iterate.", stacklevel=2
+        )
     x = last["x"] if result is None else result.x
     net.theta[...] = x
     with np.errstate(all="ignore"):
@@ -281,4 +312,5 @@ def fit_lbfgs(
             f"L-BFGS failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or scale the data.",
             ConvergenceWarning,
+            stacklevel=2,
         )

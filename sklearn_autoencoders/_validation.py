@@ -1,5 +1,6 @@
 """Checks and small helpers shared by the estimators."""
 
+import functools
 from numbers import Integral
 
 import numpy as np
@@ -59,6 +60,30 @@ def check_magnitude(X):
         raise ValueError(
             f"X has values up to {largest:.3g}, too large for {X.dtype}: their "
             f"squared norms overflow. Scale the data first (for example with "
-            "StandardScaler)" + (", or pass float64 data." if X.dtype == np.float32 else ".")
+            "StandardScaler)"
+            + (", or pass float64 data." if X.dtype == np.float32 else ".")
         )
     return X
+
+
+def restore_on_error(fit_method):
+    """Leave the estimator exactly as it was when ``fit_method`` raises.
+
+    ``validate_data`` records ``n_features_in_`` before training starts, so
+    without this a failed first ``fit`` would look fitted, and a failed
+    refit would mix old and new attributes. The estimators only rebind
+    attributes (never modify fitted arrays in place), so restoring a shallow
+    copy of ``__dict__`` is enough.
+    """
+
+    @functools.wraps(fit_method)
+    def wrapper(self, *args, **kwargs):
+        state = dict(self.__dict__)
+        try:
+            return fit_method(self, *args, **kwargs)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    return wrapper

@@ -1,13 +1,11 @@
 """Behaviour of AutoencoderTransformer (and what it shares with the DAE)."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -30,8 +28,13 @@ def _low_rank(n_samples=300, n_features=12, rank=3, seed=0):
 def test_low_rank_data_is_reconstructed_almost_exactly():
     X = _low_rank()
     ae = AutoencoderTransformer(
-        n_components=3, activation="identity", solver="lbfgs", alpha=0.0,
-        max_iter=2000, tol=1e-12, random_state=0,
+        n_components=3,
+        activation="identity",
+        solver="lbfgs",
+        alpha=0.0,
+        max_iter=2000,
+        tol=1e-12,
+        random_state=0,
     ).fit(X)
     relative = -ae.score(X) / np.mean(np.sum(X**2, axis=1))
     assert relative < 1e-6
@@ -40,7 +43,11 @@ def test_low_rank_data_is_reconstructed_almost_exactly():
 def test_tanh_autoencoder_reconstructs_low_rank_data():
     X = _low_rank()
     ae = AutoencoderTransformer(
-        n_components=4, solver="lbfgs", alpha=0.0, max_iter=3000, tol=1e-12,
+        n_components=4,
+        solver="lbfgs",
+        alpha=0.0,
+        max_iter=3000,
+        tol=1e-12,
         random_state=0,
     ).fit(X)
     relative = -ae.score(X) / np.mean(np.sum(X**2, axis=1))
@@ -50,22 +57,31 @@ def test_tanh_autoencoder_reconstructs_low_rank_data():
 def test_deep_autoencoder_with_linear_code_beats_pca(digits):
     X_train, X_test, _, _ = digits
     ae = AutoencoderTransformer(
-        n_components=8, hidden_layer_sizes=(128,), code_activation="identity",
-        learning_rate_init=3e-3, batch_size=64, max_iter=150, alpha=0.0,
+        n_components=8,
+        hidden_layer_sizes=(128,),
+        code_activation="identity",
+        learning_rate_init=3e-3,
+        batch_size=64,
+        max_iter=150,
+        alpha=0.0,
         random_state=0,
     ).fit(X_train)
     pca = PCA(n_components=8).fit(X_train)
-    pca_error = np.mean(np.sum((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2, axis=1))
+    pca_error = np.mean(
+        np.sum((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2, axis=1)
+    )
     assert -ae.score(X_test) < 0.9 * pca_error
 
 
 def test_pipeline_grid_search(digits):
     X_train, _, y_train, _ = digits
-    pipe = Pipeline([
-        ("scale", MinMaxScaler()),
-        ("ae", AutoencoderTransformer(max_iter=15, random_state=0)),
-        ("clf", LogisticRegression(max_iter=200)),
-    ])
+    pipe = Pipeline(
+        [
+            ("scale", MinMaxScaler()),
+            ("ae", AutoencoderTransformer(max_iter=15, random_state=0)),
+            ("clf", LogisticRegression(max_iter=200)),
+        ]
+    )
     search = GridSearchCV(
         pipe, {"ae__n_components": [8, 24], "ae__alpha": [1e-4, 1e-1]}, cv=2
     ).fit(X_train[:400], y_train[:400])
@@ -77,7 +93,8 @@ def test_grid_search_without_scorer_uses_reconstruction_score(digits):
     X_train = digits[0][:400]
     search = GridSearchCV(
         AutoencoderTransformer(max_iter=30, random_state=0),
-        {"n_components": [2, 24]}, cv=2,
+        {"n_components": [2, 24]},
+        cv=2,
     ).fit(X_train)
     assert search.best_params_ == {"n_components": 24}
 
@@ -99,8 +116,22 @@ def test_attributes_and_shapes(digits):
     ae = AutoencoderTransformer(
         n_components=5, hidden_layer_sizes=(20, 10), max_iter=4, random_state=0
     ).fit(X)
-    assert [c.shape for c in ae.coefs_] == [(64, 20), (20, 10), (10, 5), (5, 10), (10, 20), (20, 64)]
-    assert [b.shape for b in ae.intercepts_] == [(20,), (10,), (5,), (10,), (20,), (64,)]
+    assert [c.shape for c in ae.coefs_] == [
+        (64, 20),
+        (20, 10),
+        (10, 5),
+        (5, 10),
+        (10, 20),
+        (20, 64),
+    ]
+    assert [b.shape for b in ae.intercepts_] == [
+        (20,),
+        (10,),
+        (5,),
+        (10,),
+        (20,),
+        (64,),
+    ]
     assert ae.n_iter_ == 4 and len(ae.loss_curve_) == 4
     assert ae.loss_ == ae.loss_curve_[-1]
     assert ae.best_loss_ == min(ae.loss_curve_)
@@ -113,12 +144,20 @@ def test_attributes_and_shapes(digits):
     np.testing.assert_allclose(
         ae.score_samples(X), -np.sum((ae.reconstruct(X) - X) ** 2, axis=1)
     )
-    assert list(ae.get_feature_names_out()) == [f"autoencodertransformer{i}" for i in range(5)]
+    assert list(ae.get_feature_names_out()) == [
+        f"autoencodertransformer{i}" for i in range(5)
+    ]
 
 
 def test_tied_weights_share_the_encoder(digits):
     X = digits[0][:200]
-    ae = AutoencoderTransformer(n_components=6, hidden_layer_sizes=(16,), tied_weights=True, max_iter=3, random_state=0).fit(X)
+    ae = AutoencoderTransformer(
+        n_components=6,
+        hidden_layer_sizes=(16,),
+        tied_weights=True,
+        max_iter=3,
+        random_state=0,
+    ).fit(X)
     np.testing.assert_array_equal(ae.coefs_[3], ae.coefs_[0].T)
     np.testing.assert_array_equal(ae.coefs_[2], ae.coefs_[1].T)
 
@@ -126,8 +165,12 @@ def test_tied_weights_share_the_encoder(digits):
 def test_early_stopping_records_validation_scores(digits):
     X = digits[0]
     ae = AutoencoderTransformer(
-        n_components=8, early_stopping=True, n_iter_no_change=3, max_iter=300,
-        learning_rate_init=0.01, random_state=0,
+        n_components=8,
+        early_stopping=True,
+        n_iter_no_change=3,
+        max_iter=300,
+        learning_rate_init=0.01,
+        random_state=0,
     ).fit(X)
     assert ae.best_loss_ is None
     assert len(ae.validation_scores_) == ae.n_iter_ < 300
@@ -146,7 +189,9 @@ def test_weight_elimination_shrinks_small_weights_more_than_large(digits):
     X = digits[0][:300]
     kwargs = dict(n_components=8, max_iter=60, random_state=0, learning_rate_init=0.01)
     l2 = AutoencoderTransformer(weight_penalty="l2", alpha=5.0, **kwargs).fit(X)
-    elim = AutoencoderTransformer(weight_penalty="elimination", alpha=5.0, **kwargs).fit(X)
+    elim = AutoencoderTransformer(
+        weight_penalty="elimination", alpha=5.0, **kwargs
+    ).fit(X)
     w_l2, w_el = np.abs(l2.coefs_[0]), np.abs(elim.coefs_[0])
     # elimination leaves the largest weights larger than weight decay does
     assert np.quantile(w_el, 0.99) > np.quantile(w_l2, 0.99)
@@ -155,8 +200,12 @@ def test_weight_elimination_shrinks_small_weights_more_than_large(digits):
 def test_cross_entropy_with_logistic_output(digits):
     X = digits[0][:300]
     ae = AutoencoderTransformer(
-        n_components=16, loss="cross_entropy", out_activation="logistic",
-        max_iter=40, learning_rate_init=0.01, random_state=0,
+        n_components=16,
+        loss="cross_entropy",
+        out_activation="logistic",
+        max_iter=40,
+        learning_rate_init=0.01,
+        random_state=0,
     ).fit(X)
     reconstruction = ae.reconstruct(X)
     assert reconstruction.min() >= 0 and reconstruction.max() <= 1
@@ -168,13 +217,17 @@ def test_cross_entropy_needs_logistic_output_and_unit_range():
     with pytest.raises(ValueError, match="out_activation='logistic'"):
         AutoencoderTransformer(loss="cross_entropy").fit(X)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        AutoencoderTransformer(loss="cross_entropy", out_activation="logistic").fit(X + 1)
+        AutoencoderTransformer(loss="cross_entropy", out_activation="logistic").fit(
+            X + 1
+        )
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_float32_end_to_end(solver, digits):
     X = digits[0][:200].astype(np.float32)
-    ae = AutoencoderTransformer(n_components=4, solver=solver, max_iter=3, random_state=0).fit(X)
+    ae = AutoencoderTransformer(
+        n_components=4, solver=solver, max_iter=3, random_state=0
+    ).fit(X)
     assert all(c.dtype == np.float32 for c in ae.coefs_ + ae.intercepts_)
     assert ae.transform(X).dtype == np.float32
     assert ae.inverse_transform(ae.transform(X)).dtype == np.float32
@@ -188,7 +241,9 @@ def test_partial_fit_streams_chunks(digits):
         for chunk in np.array_split(X, 4):
             ae.partial_fit(chunk)
     assert ae.n_iter_ == 20
-    assert ae.score(X) > AutoencoderTransformer(n_components=8, random_state=0, max_iter=1).fit(X).score(X)
+    assert ae.score(X) > AutoencoderTransformer(
+        n_components=8, random_state=0, max_iter=1
+    ).fit(X).score(X)
 
 
 def test_partial_fit_unavailable_for_lbfgs():
@@ -199,7 +254,9 @@ def test_partial_fit_unavailable_for_lbfgs():
 
 def test_warm_start_continues_from_previous_weights(digits):
     X = digits[0][:300]
-    ae = AutoencoderTransformer(n_components=6, max_iter=5, warm_start=True, random_state=0).fit(X)
+    ae = AutoencoderTransformer(
+        n_components=6, max_iter=5, warm_start=True, random_state=0
+    ).fit(X)
     first = ae.score(X)
     ae.fit(X)
     assert ae.score(X) > first
@@ -237,7 +294,9 @@ def test_bad_input_at_fit_raises(X, match):
 
 
 def test_wrong_n_features_at_transform_raises(digits):
-    ae = AutoencoderTransformer(n_components=3, max_iter=2, random_state=0).fit(digits[0][:50])
+    ae = AutoencoderTransformer(n_components=3, max_iter=2, random_state=0).fit(
+        digits[0][:50]
+    )
     with pytest.raises(ValueError, match="features"):
         ae.transform(digits[0][:5, :10])
     with pytest.raises(ValueError, match="codes of 3 features"):
@@ -260,7 +319,11 @@ def test_wrong_n_features_at_transform_raises(digits):
     ],
 )
 def test_out_of_range_parameters_raise(params):
-    Estimator = DenoisingAutoencoder if "noise" in params or "noise_level" in params else AutoencoderTransformer
+    Estimator = (
+        DenoisingAutoencoder
+        if "noise" in params or "noise_level" in params
+        else AutoencoderTransformer
+    )
     with pytest.raises(ValueError):
         Estimator(**params).fit(np.ones((10, 3)))
 
@@ -268,9 +331,15 @@ def test_out_of_range_parameters_raise(params):
 def test_set_output_pandas(digits):
     pd = pytest.importorskip("pandas")
     X = pd.DataFrame(digits[0][:50], columns=[f"px{i}" for i in range(64)])
-    ae = AutoencoderTransformer(n_components=3, max_iter=2, random_state=0).set_output(transform="pandas")
+    ae = AutoencoderTransformer(n_components=3, max_iter=2, random_state=0).set_output(
+        transform="pandas"
+    )
     out = ae.fit_transform(X)
-    assert list(out.columns) == ["autoencodertransformer0", "autoencodertransformer1", "autoencodertransformer2"]
+    assert list(out.columns) == [
+        "autoencodertransformer0",
+        "autoencodertransformer1",
+        "autoencodertransformer2",
+    ]
     np.testing.assert_array_equal(ae.feature_names_in_, X.columns)
 
 
@@ -278,5 +347,7 @@ def test_fit_does_not_modify_input(digits):
     X = np.asfortranarray(digits[0][:100])
     X.setflags(write=False)
     before = X.copy()
-    DenoisingAutoencoder(n_components=3, noise="masking", noise_level=0.5, max_iter=2, random_state=0).fit(X)
+    DenoisingAutoencoder(
+        n_components=3, noise="masking", noise_level=0.5, max_iter=2, random_state=0
+    ).fit(X)
     np.testing.assert_array_equal(X, before)

@@ -30,8 +30,11 @@ def data():
 def test_pretraining_sets_the_initial_weights(data):
     X, y = data
     clf = StackedPretrainedClassifier(
-        hidden_layer_sizes=(8, 5), max_iter=1, learning_rate_init=1e-12,
-        pretrain_max_iter=5, random_state=0,
+        hidden_layer_sizes=(8, 5),
+        max_iter=1,
+        learning_rate_init=1e-12,
+        pretrain_max_iter=5,
+        random_state=0,
     ).fit(X, y)
     assert len(clf.autoencoders_) == 2
     for layer, ae in enumerate(clf.autoencoders_):
@@ -43,7 +46,9 @@ def test_pretraining_sets_the_initial_weights(data):
 
 def test_no_pretraining_uses_random_initialisation(data):
     X, y = data
-    kwargs = dict(hidden_layer_sizes=(8,), max_iter=1, learning_rate_init=1e-12, random_state=0)
+    kwargs = dict(
+        hidden_layer_sizes=(8,), max_iter=1, learning_rate_init=1e-12, random_state=0
+    )
     plain = StackedPretrainedClassifier(pretraining=None, **kwargs).fit(X, y)
     pretrained = StackedPretrainedClassifier(pretrain_max_iter=5, **kwargs).fit(X, y)
     assert plain.autoencoders_ == [] and plain.pretraining_loss_curves_ == []
@@ -71,8 +76,14 @@ def test_unlabeled_rows_feed_pretraining_only(data, monkeypatch):
 
     monkeypatch.setattr(classifier_module, "pretrain_layers", spy_pretrain)
     monkeypatch.setattr(classifier_module, "fit_stochastic", spy_fit)
-    clf = StackedPretrainedClassifier((6,), unlabeled_label=-1, **FAST).fit(X, y_partial)
-    assert seen == {"pretraining_rows": 300, "fine_tuning_rows": 50, "targets": seen["targets"]}
+    clf = StackedPretrainedClassifier((6,), unlabeled_label=-1, **FAST).fit(
+        X, y_partial
+    )
+    assert seen == {
+        "pretraining_rows": 300,
+        "fine_tuning_rows": 50,
+        "targets": seen["targets"],
+    }
     np.testing.assert_array_equal(seen["targets"].argmax(axis=1), y[:50])
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
 
@@ -87,11 +98,17 @@ def test_minus_one_is_a_class_by_default():
 
 def test_string_labels_and_probabilities():
     X, y = make_classification(
-        n_samples=300, n_features=12, n_informative=6, n_classes=3, class_sep=2.0,
+        n_samples=300,
+        n_features=12,
+        n_informative=6,
+        n_classes=3,
+        class_sep=2.0,
         random_state=0,
     )
     names = np.array(["cat", "dog", "eel"])[y]
-    clf = StackedPretrainedClassifier((10,), pretrain_max_iter=10, max_iter=100, random_state=0).fit(X, names)
+    clf = StackedPretrainedClassifier(
+        (10,), pretrain_max_iter=10, max_iter=100, random_state=0
+    ).fit(X, names)
     assert list(clf.classes_) == ["cat", "dog", "eel"]
     proba = clf.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
@@ -102,7 +119,9 @@ def test_string_labels_and_probabilities():
 
 def test_binary_log_proba_is_finite_when_saturated():
     X, y = make_classification(n_samples=100, n_features=4, class_sep=3, random_state=0)
-    clf = StackedPretrainedClassifier((4,), max_iter=300, learning_rate_init=0.05, pretraining=None, random_state=0).fit(X, y)
+    clf = StackedPretrainedClassifier(
+        (4,), max_iter=300, learning_rate_init=0.05, pretraining=None, random_state=0
+    ).fit(X, y)
     log_proba = clf.predict_log_proba(X * 1e3)
     assert np.isfinite(log_proba).all()
 
@@ -129,7 +148,10 @@ def test_grid_search_over_nested_autoencoder_parameters(data):
         cv=2,
     ).fit(X, y)
     assert set(search.best_params_) == {"autoencoder__noise_level", "alpha"}
-    assert search.best_estimator_.autoencoders_[0].noise_level == search.best_params_["autoencoder__noise_level"]
+    assert (
+        search.best_estimator_.autoencoders_[0].noise_level
+        == search.best_params_["autoencoder__noise_level"]
+    )
 
 
 def test_pickle_round_trip(data):
@@ -142,16 +164,27 @@ def test_pickle_round_trip(data):
 
 def test_transform_feeds_a_pipeline(data):
     X, y = data
-    pipe = make_pipeline(StackedPretrainedClassifier((8,), **FAST), LogisticRegression())
+    pipe = make_pipeline(
+        StackedPretrainedClassifier((8,), **FAST), LogisticRegression()
+    )
     pipe.fit(X, y)
     assert pipe[0].transform(X).shape == (300, 8)
     assert list(pipe[0].get_feature_names_out())[:2] == [
-        "stackedpretrainedclassifier0", "stackedpretrainedclassifier1"]
+        "stackedpretrainedclassifier0",
+        "stackedpretrainedclassifier1",
+    ]
 
 
 def test_early_stopping_uses_validation_accuracy(data):
     X, y = data
-    clf = StackedPretrainedClassifier((8,), early_stopping=True, max_iter=300, n_iter_no_change=3, pretrain_max_iter=5, random_state=0).fit(X, y)
+    clf = StackedPretrainedClassifier(
+        (8,),
+        early_stopping=True,
+        max_iter=300,
+        n_iter_no_change=3,
+        pretrain_max_iter=5,
+        random_state=0,
+    ).fit(X, y)
     assert clf.n_iter_ < 300
     assert all(0 <= s <= 1 for s in clf.validation_scores_)
 
@@ -160,22 +193,39 @@ def test_early_stopping_uses_validation_accuracy(data):
 def test_deep_autoencoder_pretraining_sets_initial_weights(Estimator, digits):
     X = digits[0][:300]
     ae = Estimator(
-        4, hidden_layer_sizes=(16, 8), pretraining="basic", pretrain_max_iter=5,
-        max_iter=1, learning_rate_init=1e-12, random_state=0,
+        4,
+        hidden_layer_sizes=(16, 8),
+        pretraining="basic",
+        pretrain_max_iter=5,
+        max_iter=1,
+        learning_rate_init=1e-12,
+        random_state=0,
     ).fit(X)
     assert len(ae.autoencoders_) == 3
     for layer, layer_ae in enumerate(ae.autoencoders_):
         np.testing.assert_allclose(ae.coefs_[layer], layer_ae.coefs_[0], atol=1e-9)
         # the mirrored decoder starts from the transposed encoder weights
-        np.testing.assert_allclose(ae.coefs_[5 - layer], layer_ae.coefs_[0].T, atol=1e-9)
-        np.testing.assert_allclose(ae.intercepts_[5 - layer], layer_ae.intercepts_[1], atol=1e-9)
+        np.testing.assert_allclose(
+            ae.coefs_[5 - layer], layer_ae.coefs_[0].T, atol=1e-9
+        )
+        np.testing.assert_allclose(
+            ae.intercepts_[5 - layer], layer_ae.intercepts_[1], atol=1e-9
+        )
     assert [c.shape for c in ae.coefs_][:3] == [(64, 16), (16, 8), (8, 4)]
 
 
 def test_deep_autoencoder_pretraining_improves_reconstruction(digits):
     X_train, X_test, _, _ = digits
-    kwargs = dict(n_components=8, hidden_layer_sizes=(64, 32), code_activation="identity",
-                  max_iter=60, learning_rate_init=3e-3, random_state=0)
+    kwargs = dict(
+        n_components=8,
+        hidden_layer_sizes=(64, 32),
+        code_activation="identity",
+        max_iter=60,
+        learning_rate_init=3e-3,
+        random_state=0,
+    )
     random_init = AutoencoderTransformer(**kwargs).fit(X_train)
-    pretrained = AutoencoderTransformer(pretraining="basic", pretrain_max_iter=30, **kwargs).fit(X_train)
+    pretrained = AutoencoderTransformer(
+        pretraining="basic", pretrain_max_iter=30, **kwargs
+    ).fit(X_train)
     assert pretrained.score(X_test) > random_init.score(X_test)

@@ -14,7 +14,9 @@ ESTIMATORS = [
     AutoencoderTransformer(n_components=3, tied_weights=True),
     AutoencoderTransformer(n_components=2, solver="lbfgs", max_iter=50),
     AutoencoderTransformer(n_components=2, solver="sgd", learning_rate_init=0.01),
-    AutoencoderTransformer(n_components=2, activation="relu", weight_penalty="elimination"),
+    AutoencoderTransformer(
+        n_components=2, activation="relu", weight_penalty="elimination"
+    ),
     AutoencoderTransformer(
         n_components=2, hidden_layer_sizes=(8, 4), code_activation="identity"
     ),
@@ -28,12 +30,26 @@ ESTIMATORS = [
     LinearAutoencoder(solver="svd", center=True),
     LinearAutoencoder(n_components=1, solver="randomized"),
     LinearAutoencoder(n_components=1, solver="gradient", max_iter=20),
-    AutoencoderTransformer(n_components=2, hidden_layer_sizes=(6,), pretraining="basic", pretrain_max_iter=5),
-    DenoisingAutoencoder(n_components=2, hidden_layer_sizes=(6,), pretraining="denoising", pretrain_max_iter=5),
+    AutoencoderTransformer(
+        n_components=2,
+        hidden_layer_sizes=(6,),
+        pretraining="basic",
+        pretrain_max_iter=5,
+    ),
+    DenoisingAutoencoder(
+        n_components=2,
+        hidden_layer_sizes=(6,),
+        pretraining="denoising",
+        pretrain_max_iter=5,
+    ),
     StackedPretrainedClassifier(hidden_layer_sizes=(10,), pretrain_max_iter=10),
-    StackedPretrainedClassifier(hidden_layer_sizes=(10, 6), pretraining="basic", pretrain_max_iter=10),
+    StackedPretrainedClassifier(
+        hidden_layer_sizes=(10, 6), pretraining="basic", pretrain_max_iter=10
+    ),
     StackedPretrainedClassifier(hidden_layer_sizes=(10,), pretraining=None),
-    StackedPretrainedClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50, pretrain_max_iter=10),
+    StackedPretrainedClassifier(
+        hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50, pretrain_max_iter=10
+    ),
 ]
 
 

@@ -18,7 +18,11 @@ def _data(seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(level=st.floats(0.05, 0.95), seed=st.integers(0, 2**16), dtype=st.sampled_from([np.float32, np.float64]))
+@given(
+    level=st.floats(0.05, 0.95),
+    seed=st.integers(0, 2**16),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
 def test_masking_zeroes_the_requested_fraction(level, seed, dtype):
     X = _data(seed).astype(dtype)
     before = X.copy()
@@ -36,7 +40,9 @@ def test_salt_and_pepper_uses_column_bounds(level, seed):
     X = _data(seed)
     low, high = X.min(axis=0) - 1, X.max(axis=0) + 1  # distinguishable from data
     before = X.copy()
-    out = Corruption("salt_and_pepper", level, low, high)(X, np.empty_like(X), np.random.default_rng(seed))
+    out = Corruption("salt_and_pepper", level, low, high)(
+        X, np.empty_like(X), np.random.default_rng(seed)
+    )
     np.testing.assert_array_equal(X, before)
     pepper, salt = out == low, out == high
     sigma = np.sqrt(level * (1 - level) / X.size)
@@ -51,7 +57,9 @@ def test_salt_and_pepper_uses_column_bounds(level, seed):
 def test_gaussian_residuals_have_the_requested_std(level, seed):
     X = _data(seed)
     before = X.copy()
-    out = Corruption("gaussian", level)(X, np.empty_like(X), np.random.default_rng(seed))
+    out = Corruption("gaussian", level)(
+        X, np.empty_like(X), np.random.default_rng(seed)
+    )
     np.testing.assert_array_equal(X, before)
     residual = out - X
     assert abs(residual.std() / level - 1) < 5 / np.sqrt(2 * X.size)
@@ -69,7 +77,15 @@ def test_fresh_corruption_every_batch_and_clean_targets(monkeypatch):
         return result
 
     monkeypatch.setattr(Corruption, "__call__", spy)
-    DenoisingAutoencoder(n_components=3, noise="masking", noise_level=0.5, batch_size=10, max_iter=2, shuffle=False, random_state=0).fit(X)
+    DenoisingAutoencoder(
+        n_components=3,
+        noise="masking",
+        noise_level=0.5,
+        batch_size=10,
+        max_iter=2,
+        shuffle=False,
+        random_state=0,
+    ).fit(X)
     assert len(seen) == 8  # 4 batches x 2 epochs
     # batch 0 of epoch 1 and of epoch 2 hold the same clean rows, new masks
     np.testing.assert_array_equal(seen[0][0], seen[4][0])
@@ -80,7 +96,13 @@ def test_fresh_corruption_every_batch_and_clean_targets(monkeypatch):
 
 def test_transform_and_scores_are_deterministic():
     X = _data(1)[:60]
-    dae = DenoisingAutoencoder(n_components=4, noise="salt_and_pepper", noise_level=0.3, max_iter=3, random_state=0).fit(X)
+    dae = DenoisingAutoencoder(
+        n_components=4,
+        noise="salt_and_pepper",
+        noise_level=0.3,
+        max_iter=3,
+        random_state=0,
+    ).fit(X)
     np.testing.assert_array_equal(dae.transform(X), dae.transform(X))
     np.testing.assert_array_equal(dae.score_samples(X), dae.score_samples(X))
     np.testing.assert_array_equal(dae.data_min_, X.min(axis=0))
@@ -98,20 +120,33 @@ def test_zero_noise_equals_plain_autoencoder():
 
 def test_partial_fit_corrupts_and_tracks_bounds():
     X = _data(3)
-    dae = DenoisingAutoencoder(n_components=4, noise="salt_and_pepper", noise_level=0.2, random_state=0)
+    dae = DenoisingAutoencoder(
+        n_components=4, noise="salt_and_pepper", noise_level=0.2, random_state=0
+    )
     dae.partial_fit(X[:100])
     dae.partial_fit(X[100:] + 1)
-    np.testing.assert_array_equal(dae.data_max_, np.maximum(X[:100].max(0), X[100:].max(0) + 1))
+    np.testing.assert_array_equal(
+        dae.data_max_, np.maximum(X[:100].max(0), X[100:].max(0) + 1)
+    )
     assert dae.n_iter_ == 2
 
 
 def test_lbfgs_uses_one_fixed_corruption():
     X = _data(4)[:50]
-    dae = DenoisingAutoencoder(n_components=3, noise="masking", noise_level=0.3, solver="lbfgs", max_iter=20, random_state=0)
+    dae = DenoisingAutoencoder(
+        n_components=3,
+        noise="masking",
+        noise_level=0.3,
+        solver="lbfgs",
+        max_iter=20,
+        random_state=0,
+    )
     np.testing.assert_array_equal(dae.fit(X).transform(X), dae.fit(X).transform(X))
 
 
-@pytest.mark.parametrize("noise, level", [("masking", 0.25), ("gaussian", 0.2), ("salt_and_pepper", 0.1)])
+@pytest.mark.parametrize(
+    "noise, level", [("masking", 0.25), ("gaussian", 0.2), ("salt_and_pepper", 0.1)]
+)
 def test_denoising_beats_plain_autoencoder_on_corrupted_digits(noise, level, digits):
     X_train, X_test, _, _ = digits
     kwargs = dict(n_components=32, max_iter=60, learning_rate_init=3e-3, random_state=0)

@@ -8,7 +8,6 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_autoencoders import DivergenceError
-from sklearn_autoencoders._losses import LOSS_OUTPUT_ACTIVATION
 from sklearn_autoencoders._network import Network, forward
 from sklearn_autoencoders._optimizers import AdamOptimizer, SGDOptimizer
 from sklearn_autoencoders._training import History, fit_lbfgs, fit_stochastic
@@ -123,12 +122,17 @@ def test_forward_matches_training_pass():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_float32_stays_float32(dtype):
-    net = _network("tanh", "squared_error", "identity", "elimination", True, dtype=dtype)
+    net = _network(
+        "tanh", "squared_error", "identity", "elimination", True, dtype=dtype
+    )
     X, Y = (a.astype(dtype) for a in _problem("squared_error"))
     net.loss_and_gradient(X, Y)
     assert net.grad.dtype == dtype
     assert all(buf.dtype == dtype for buf in net._A + net._deltas)
-    for optimizer in (AdamOptimizer(net.n_params, dtype, 0.01), SGDOptimizer(net.n_params, dtype, 0.01)):
+    for optimizer in (
+        AdamOptimizer(net.n_params, dtype, 0.01),
+        SGDOptimizer(net.n_params, dtype, 0.01),
+    ):
         optimizer.update(net.theta, net.grad)
         assert net.theta.dtype == dtype
 
@@ -186,9 +190,17 @@ def test_stochastic_training_reduces_loss_and_corruption_feeds_input_only():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit_stochastic(
-            net, X, optimizer=AdamOptimizer(net.n_params, np.float64, 0.01),
-            batch_size=32, max_iter=30, tol=0.0, n_iter_no_change=100, shuffle=True,
-            rng=np.random.default_rng(0), history=history, corrupt=corrupt,
+            net,
+            X,
+            optimizer=AdamOptimizer(net.n_params, np.float64, 0.01),
+            batch_size=32,
+            max_iter=30,
+            tol=0.0,
+            n_iter_no_change=100,
+            shuffle=True,
+            rng=np.random.default_rng(0),
+            history=history,
+            corrupt=corrupt,
         )
     np.testing.assert_array_equal(X, X_before)
     # the clean batches handed to the hook are rows of X: targets stay clean
@@ -212,9 +224,16 @@ def test_early_stopping_restores_best_parameters():
 
     history = History()
     fit_stochastic(
-        net, X, optimizer=AdamOptimizer(net.n_params, np.float64, 0.01),
-        batch_size=50, max_iter=50, tol=0.0, n_iter_no_change=2, shuffle=False,
-        rng=np.random.default_rng(0), history=history,
+        net,
+        X,
+        optimizer=AdamOptimizer(net.n_params, np.float64, 0.01),
+        batch_size=50,
+        max_iter=50,
+        tol=0.0,
+        n_iter_no_change=2,
+        shuffle=False,
+        rng=np.random.default_rng(0),
+        history=history,
         validation_score=validation_score,
     )
     assert history.n_iter == 6
@@ -227,9 +246,16 @@ def test_convergence_warning_when_max_iter_reached():
     net.initialize(np.random.default_rng(0))
     with pytest.warns(ConvergenceWarning, match="maximum iterations"):
         fit_stochastic(
-            net, X, optimizer=AdamOptimizer(net.n_params, np.float64, 1e-3),
-            batch_size=50, max_iter=2, tol=0.0, n_iter_no_change=10, shuffle=True,
-            rng=np.random.default_rng(0), history=History(),
+            net,
+            X,
+            optimizer=AdamOptimizer(net.n_params, np.float64, 1e-3),
+            batch_size=50,
+            max_iter=2,
+            tol=0.0,
+            n_iter_no_change=10,
+            shuffle=True,
+            rng=np.random.default_rng(0),
+            history=History(),
         )
 
 
@@ -239,9 +265,16 @@ def test_divergence_raises_with_hint():
     net.initialize(np.random.default_rng(0))
     with pytest.raises(DivergenceError, match="lower the learning rate"):
         fit_stochastic(
-            net, X, optimizer=SGDOptimizer(net.n_params, np.float64, 1e4),
-            batch_size=50, max_iter=20, tol=0.0, n_iter_no_change=10, shuffle=True,
-            rng=np.random.default_rng(0), history=History(),
+            net,
+            X,
+            optimizer=SGDOptimizer(net.n_params, np.float64, 1e4),
+            batch_size=50,
+            max_iter=20,
+            tol=0.0,
+            n_iter_no_change=10,
+            shuffle=True,
+            rng=np.random.default_rng(0),
+            history=History(),
             divergence_hint="lower the learning rate",
         )
 
@@ -259,9 +292,16 @@ def test_lbfgs_reaches_low_rank_optimum():
 @pytest.mark.parametrize("penalty", ["l2", "elimination"])
 def test_gradient_without_biases_and_with_per_weight_penalty(penalty):
     scale = np.linspace(0.1, 2.0, 15)
-    net = Network([5, 3, 5], ["identity", "identity"], "squared_error",
-                  tied={1: 0}, penalty=penalty, alpha=0.5, biases=False,
-                  penalty_scale=scale)
+    net = Network(
+        [5, 3, 5],
+        ["identity", "identity"],
+        "squared_error",
+        tied={1: 0},
+        penalty=penalty,
+        alpha=0.5,
+        biases=False,
+        penalty_scale=scale,
+    )
     net.initialize(np.random.default_rng(0))
     assert net.n_params == 15
     X, _ = _problem("squared_error")

@@ -45,7 +45,9 @@ def estimators(draw):
         random_state=draw(st.integers(0, 2**16)),
     )
     if Estimator is DenoisingAutoencoder:
-        params["noise"] = draw(st.sampled_from(["gaussian", "masking", "salt_and_pepper"]))
+        params["noise"] = draw(
+            st.sampled_from(["gaussian", "masking", "salt_and_pepper"])
+        )
         params["noise_level"] = draw(st.floats(0, 0.9))
     return Estimator(**params)
 
