@@ -222,7 +222,7 @@ class AutoencoderTransformer(
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during ``fit``, when they are all strings.
 
     See Also
@@ -403,7 +403,7 @@ class AutoencoderTransformer(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
             Reconstructions.
         """
         check_is_fitted(self)
@@ -845,16 +845,16 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     pretraining_loss_curves_ : list of list of float
         The loss curve of each layer's pre-training.
 
-    data_min_ : ndarray of shape (n_features_in_,)
+    data_min_ : ndarray of shape (n_features,)
         Column minima seen in training (the 'pepper' values).
 
-    data_max_ : ndarray of shape (n_features_in_,)
+    data_max_ : ndarray of shape (n_features,)
         Column maxima seen in training (the 'salt' values).
 
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during ``fit``, when they are all strings.
 
     See Also

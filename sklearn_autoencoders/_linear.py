@@ -178,7 +178,7 @@ class LinearAutoencoder(
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components_, n_features)
+    components_ : ndarray of shape (n_components, n_features)
         The encoder ``W^T``: principal directions of ``X^T X`` (uncentered)
         or of the covariance (centered), sorted by decreasing explained
         variance, signs fixed as in PCA.
@@ -187,14 +187,14 @@ class LinearAutoencoder(
         Per-feature mean subtracted before encoding; zeros when
         ``center=False``.
 
-    explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ : ndarray of shape (n_components,)
         ``singular_values_**2 / (n_samples - 1)``: variance (second moment
         when not centering) captured by each component.
 
-    explained_variance_ratio_ : ndarray of shape (n_components_,)
+    explained_variance_ratio_ : ndarray of shape (n_components,)
         Fraction of the total captured by each component.
 
-    singular_values_ : ndarray of shape (n_components_,)
+    singular_values_ : ndarray of shape (n_components,)
         Singular values of the (centered) data for each component.
 
     n_components_ : int
@@ -214,7 +214,7 @@ class LinearAutoencoder(
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during ``fit``, when they are all strings.
 
     See Also
@@ -367,7 +367,7 @@ class LinearAutoencoder(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             Codes.
         """
         check_is_fitted(self)
@@ -380,12 +380,12 @@ class LinearAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features)
             Reconstructions.
         """
         check_is_fitted(self)
