@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._network import Network, forward
+from ._network import Network, forward, squared_reconstruction_errors
 from ._noise import NOISE_TYPES, Corruption
 from ._optimizers import make_optimizer
 from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
@@ -32,8 +32,11 @@ from ._training import (
     fitted_history_attributes,
 )
 from ._validation import (
+    accepted_sparse_format,
+    as_dtype,
     check_layer_sizes,
     check_magnitude,
+    column_bounds,
     divergence_hint,
     generator_from,
     resolve_batch_size,
@@ -456,7 +459,10 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return -_squared_errors(self.coefs_, self.intercepts_, self._activations, X)
+        errors = squared_reconstruction_errors(
+            self.coefs_, self.intercepts_, self._activations, X
+        )
+        return -errors
 
     def score(self, X, y=None):
         """Mean negative squared reconstruction error (higher is better).
@@ -490,10 +496,15 @@ class AutoencoderTransformer(
 
     def _validate_X(self, X, reset):
         X = validate_data(
-            self, X, reset=reset, dtype=[np.float64, np.float32], order="C"
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_sparse=accepted_sparse_format(self.solver),
         )
         if not reset and hasattr(self, "coefs_"):
-            X = np.ascontiguousarray(X, dtype=self.coefs_[0].dtype)
+            X = as_dtype(X, self.coefs_[0].dtype)
         return X
 
     def _architecture(self, n_features):
@@ -686,10 +697,12 @@ class AutoencoderTransformer(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        X_val = X[np.sort(held_out)]
+        held_out = np.sort(held_out)
 
         def validation_score(net):
-            errors = _squared_errors(net.coefs, net.intercepts, net.activations, X_val)
+            errors = squared_reconstruction_errors(
+                net.coefs, net.intercepts, net.activations, X, held_out
+            )
             return -float(np.mean(errors))
 
         return np.sort(train), validation_score
@@ -700,14 +713,8 @@ class AutoencoderTransformer(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = accepted_sparse_format(self.solver) is not False
         return tags
-
-
-def _squared_errors(coefs, intercepts, activations, X):
-    """Per-sample squared reconstruction error ``||g(x) - x||^2``."""
-    reconstruction = forward(coefs, intercepts, activations, X)
-    reconstruction -= X
-    return np.einsum("ij,ij->i", reconstruction, reconstruction)
 
 
 class DenoisingAutoencoder(AutoencoderTransformer):
@@ -947,7 +954,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
                 f"noise_level is the corrupted fraction for noise={self.noise!r} "
                 f"and must be in [0, 1), got {self.noise_level}."
             )
-        low, high = X.min(axis=0), X.max(axis=0)
+        low, high = column_bounds(X)
         if reuse and hasattr(self, "data_min_"):
             low = np.minimum(low, self.data_min_.astype(X.dtype))
             high = np.maximum(high, self.data_max_.astype(X.dtype))

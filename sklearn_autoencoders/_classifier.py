@@ -1,5 +1,6 @@
 """``StackedPretrainedClassifier``: greedy pre-training, then fine-tuning."""
 
+import copy
 from numbers import Integral
 
 import numpy as np
@@ -8,6 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -26,6 +28,8 @@ from ._training import (
     fitted_history_attributes,
 )
 from ._validation import (
+    accepted_sparse_format,
+    as_dtype,
     check_layer_sizes,
     check_magnitude,
     divergence_hint,
@@ -270,10 +274,16 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         """
         reuse = self.warm_start and hasattr(self, "coefs_")
         X, y = validate_data(
-            self, X, y, reset=not reuse, dtype=[np.float64, np.float32], order="C"
+            self,
+            X,
+            y,
+            reset=not reuse,
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_sparse=accepted_sparse_format(self.solver),
         )
         if reuse:
-            X = np.ascontiguousarray(X, dtype=self.coefs_[0].dtype)
+            X = as_dtype(X, self.coefs_[0].dtype)
         check_magnitude(X)
         labeled, classes = self._split_labels(y)
         if reuse and not np.array_equal(classes, self.classes_):
@@ -281,12 +291,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
                 f"warm_start=True needs the same classes as before: fitted with "
                 f"{self.classes_}, got {classes}."
             )
-        hidden = check_layer_sizes(self.hidden_layer_sizes)
-        if not hidden:
-            raise ValueError(
-                "hidden_layer_sizes must name at least one hidden layer: there is "
-                "nothing to pre-train or transform without one."
-            )
+        hidden = self._hidden_layers()
         rng = generator_from(self.random_state)
         net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
         X_labeled, y_labeled = X[labeled], y[labeled]
@@ -300,15 +305,105 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             if autoencoders:
                 self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
         history = History()
-        self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
+        optimizer = self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
+        self._commit(net, classes, autoencoders, history, optimizer, rng)
+        return self
+
+    def _check_stochastic_solver(self):
+        if self.solver not in ("adam", "sgd"):
+            raise AttributeError(
+                f"partial_fit is only available for stochastic solvers ('adam', "
+                f"'sgd'), not solver={self.solver!r}."
+            )
+        return True
+
+    @available_if(_check_stochastic_solver)
+    @_fit_context(prefer_skip_nested_validation=False)
+    @restore_on_error
+    def partial_fit(self, X, y, classes=None):
+        """Fine-tune for one epoch on a chunk of samples.
+
+        The first call initialises the network at random (call ``fit`` on a
+        first sample instead to pre-train it) and must be given every class;
+        later calls continue from the current weights and optimizer state.
+        Rows labeled ``unlabeled_label`` are skipped.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            A chunk of samples.
+        y : array-like of shape (n_samples,)
+            Their labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required on the first call, ignored later.
+
+        Returns
+        -------
+        self : object
+            The updated classifier.
+        """
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        first = not hasattr(self, "coefs_")
+        if first and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first,
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_sparse=accepted_sparse_format(self.solver),
+        )
+        check_magnitude(X)
+        labeled = self._labeled_rows(y)
+        classes = np.unique(classes) if first else self.classes_
+        if first and len(classes) < 2:
+            raise ValueError("classes must hold at least two classes.")
+        unknown = np.setdiff1d(y[labeled], classes)
+        if unknown.size:
+            raise ValueError(f"y holds labels {unknown} not in classes {classes}.")
+        if first:
+            rng = generator_from(self.random_state)
+            hidden = self._hidden_layers()
+            net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
+            net.initialize(rng)
+            history, optimizer, autoencoders = History(), None, []
+        else:
+            X = as_dtype(X, self.coefs_[0].dtype)
+            hidden = [W.shape[1] for W in self.coefs_[:-1]]
+            net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
+            net.set_parameters(self.coefs_, self.intercepts_)
+            rng = copy.deepcopy(self._rng)
+            history = self._history.copy()
+            optimizer = copy.deepcopy(self._optimizer)
+            autoencoders = self.autoencoders_
+        if labeled.any():
+            Y = self._one_hot(y[labeled], classes, net.dtype)
+            optimizer = self._fine_tune(
+                net,
+                X[labeled],
+                Y,
+                y[labeled],
+                rng,
+                history,
+                optimizer,
+                incremental=True,
+            )
+        self._commit(net, classes, autoencoders, history, optimizer, rng)
+        return self
+
+    def _commit(self, net, classes, autoencoders, history, optimizer, rng):
+        """Store a finished training on ``self``."""
         self.classes_ = classes
         self.coefs_, self.intercepts_ = net.export_parameters()
         self._activations = net.activations
         self.autoencoders_ = autoencoders
         self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
+        self._history, self._optimizer, self._rng = history, optimizer, rng
         for name, value in fitted_history_attributes(history).items():
             setattr(self, name, value)
-        return self
 
     def predict_log_proba(self, X):
         """Log-probabilities of each class, computed from the logits.
@@ -402,15 +497,34 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
 
     # -- internals ------------------------------------------------------
     def _validate_X(self, X):
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return np.ascontiguousarray(X, dtype=self.coefs_[0].dtype)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            dtype=[np.float64, np.float32],
+            accept_sparse=accepted_sparse_format(self.solver),
+        )
+        return as_dtype(X, self.coefs_[0].dtype)
+
+    def _labeled_rows(self, y):
+        check_classification_targets(y)
+        if self.unlabeled_label is None:
+            return np.ones(len(y), dtype=bool)
+        return y != self.unlabeled_label
+
+    def _hidden_layers(self):
+        hidden = check_layer_sizes(self.hidden_layer_sizes)
+        if not hidden:
+            raise ValueError(
+                "hidden_layer_sizes must name at least one hidden layer: there is "
+                "nothing to pre-train or transform without one."
+            )
+        return hidden
 
     def _split_labels(self, y):
         """Labeled-row mask and the classes, with clear errors."""
-        check_classification_targets(y)
-        labeled = np.ones(len(y), dtype=bool)
+        labeled = self._labeled_rows(y)
         if self.unlabeled_label is not None:
-            labeled = y != self.unlabeled_label
             if not labeled.any():
                 raise ValueError(
                     f"Every row is unlabeled (unlabeled_label="
@@ -476,7 +590,8 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         net.coefs[-1][...] = logistic.coef_.T
         net.intercepts[-1][...] = logistic.intercept_
 
-    def _fine_tune(self, net, X, Y, y, rng, history):
+    def _fine_tune(self, net, X, Y, y, rng, history, optimizer=None, incremental=False):
+        """Backpropagation on the labeled rows; returns the optimizer."""
         hint = divergence_hint(self.solver, self.learning_rate_init)
         if self.solver == "lbfgs":
             fit_lbfgs(
@@ -489,23 +604,25 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
                 verbose=self.verbose,
                 divergence_hint=hint,
             )
-            return
+            return None
         train_indices, validation_score = None, None
         if self.early_stopping:
             train_indices, validation_score = self._validation_split(X, y, rng)
-        fit_stochastic(
-            net,
-            X,
-            Y,
-            optimizer=make_optimizer(
+        if optimizer is None:
+            optimizer = make_optimizer(
                 self.solver,
                 net.n_params,
                 net.dtype,
                 self.learning_rate_init,
                 self.momentum,
                 self.nesterovs_momentum,
-            ),
-            batch_size=resolve_batch_size(self.batch_size, len(X)),
+            )
+        fit_stochastic(
+            net,
+            X,
+            Y,
+            optimizer=optimizer,
+            batch_size=resolve_batch_size(self.batch_size, X.shape[0]),
             max_iter=self.max_iter,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
@@ -515,13 +632,15 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             train_indices=train_indices,
             validation_score=validation_score,
             verbose=self.verbose,
+            incremental=incremental,
             divergence_hint=hint,
         )
+        return optimizer
 
     def _validation_split(self, X, y, rng):
         seed = int(rng.integers(np.iinfo(np.int32).max))
         train, held_out = train_test_split(
-            np.arange(len(X)),
+            np.arange(X.shape[0]),
             test_size=self.validation_fraction,
             random_state=seed,
             stratify=y,
@@ -542,4 +661,5 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = accepted_sparse_format(self.solver) is not False
         return tags

@@ -27,7 +27,7 @@ from sklearn.utils.extmath import randomized_svd, svd_flip
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._network import Network
+from ._network import Network, row_chunks
 from ._optimizers import AdamOptimizer
 from ._training import History, fit_stochastic
 from ._validation import (
@@ -88,11 +88,53 @@ class ScatterAccumulator:
         self.mean += delta * (n_chunk / n_total)
         self.n_samples = n_total
 
+    def merge(self, other):
+        """Fold another accumulator (over different rows) into this one."""
+        if other.n_samples:
+            self._merge(other.n_samples, other.mean, other.scatter)
+        return self
+
     def gram(self, center):
         """``X_c^T X_c`` when centering, else the raw ``X^T X``."""
         if center:
             return self.scatter
         return self.scatter + self.n_samples * np.outer(self.mean, self.mean)
+
+
+def _is_dask_array(X):
+    return type(X).__module__.startswith("dask.") and hasattr(X, "to_delayed")
+
+
+def _block_statistics(block):
+    """Count, mean and scatter of one Dask block (validated like fit's input)."""
+    block = check_magnitude(check_array(block, dtype=[np.float64, np.float32]))
+    return ScatterAccumulator(block.shape[1]).update(block)
+
+
+def _merged(left, right):
+    return left.merge(right)
+
+
+def dask_scatter(X):
+    """The scatter accumulator of a Dask array, reduced blockwise.
+
+    Each row block is reduced to ``(count, mean, scatter)`` where it lives
+    (on a distributed cluster, on its worker); the small results are merged
+    pairwise in a tree, so only ``n_features x n_features`` matrices travel.
+    """
+    import dask
+
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2D Dask array, got {X.ndim} dimensions.")
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    level = [dask.delayed(_block_statistics)(block) for block in X.to_delayed().ravel()]
+    while len(level) > 1:
+        pairs = zip(level[::2], level[1::2])
+        merged = [dask.delayed(_merged)(left, right) for left, right in pairs]
+        level = merged + (level[-1:] if len(level) % 2 else [])
+    (accumulator,) = dask.compute(level[0])
+    return accumulator
 
 
 def _eigh_solution(gram):
@@ -299,6 +341,8 @@ class LinearAutoencoder(
         self : object
             The fitted estimator.
         """
+        if _is_dask_array(X):
+            return self._fit_dask(X)
         X = check_magnitude(validate_data(self, X, dtype=[np.float64, np.float32]))
         n_samples, n_features = X.shape
         n_components = self._check_n_components(n_samples, n_features)
@@ -313,6 +357,27 @@ class LinearAutoencoder(
             self._solve_scatter(accumulator, n_components, X.dtype)
         else:
             self._fit_svd(X, n_components, solver)
+        return self
+
+    def _fit_dask(self, X):
+        """Closed form of a Dask array: statistics reduced on the scheduler."""
+        if self.solver not in ("auto", "eigh"):
+            raise ValueError(
+                "Dask arrays are fitted with the blockwise 'eigh' closed form; "
+                f"solver={self.solver!r} needs the data in memory."
+            )
+        accumulator = dask_scatter(X)
+        n_features = X.shape[1]
+        if accumulator.n_samples == 0:
+            raise ValueError(
+                "Found array with 0 sample(s) while a minimum of 1 is required."
+            )
+        n_components = self._check_n_components(accumulator.n_samples, n_features)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        self.n_features_in_ = n_features
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._solve_scatter(accumulator, n_components, np.dtype(dtype))
         return self
 
     def _check_exact_solver(self):
@@ -373,7 +438,10 @@ class LinearAutoencoder(
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         X = X.astype(self.components_.dtype, copy=False)
-        return (X - self.mean_) @ self.components_.T
+        codes = np.empty((X.shape[0], self.n_components_), dtype=X.dtype)
+        for rows, chunk in row_chunks(X):
+            codes[rows] = (chunk - self.mean_) @ self.components_.T
+        return codes
 
     def inverse_transform(self, X):
         """Decode codes with the tied weights: ``X @ components_ + mean_``.
@@ -413,8 +481,12 @@ class LinearAutoencoder(
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         X = X.astype(self.components_.dtype, copy=False)
-        residual = self.inverse_transform(self.transform(X)) - X
-        return -np.einsum("ij,ij->i", residual, residual)
+        scores = np.empty(X.shape[0], dtype=X.dtype)
+        for rows, chunk in row_chunks(X):
+            centered = chunk - self.mean_
+            residual = (centered @ self.components_.T) @ self.components_ - centered
+            scores[rows] = -np.einsum("ij,ij->i", residual, residual)
+        return scores
 
     def score(self, X, y=None):
         """Mean negative squared reconstruction error (higher is better).

@@ -15,6 +15,7 @@ that block (``dE/dW = A_enc^T delta_enc + (A_dec^T delta_dec)^T``).
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
 from ._activations import ACTIVATIONS, DERIVATIVES
@@ -24,8 +25,31 @@ from ._losses import LOSS_OUTPUT_ACTIVATION, LOSSES, PENALTIES
 FORWARD_CHUNK_SIZE = 4096
 
 
+def row_chunks(X, indices=None, chunk_size=FORWARD_CHUNK_SIZE):
+    """``(slice into the output, rows of X)`` pairs of bounded size.
+
+    ``indices`` selects (and orders) the rows, so a held-out subset of a
+    memory map is read chunk by chunk instead of copied whole. Sparse rows
+    stay sparse.
+    """
+    n_rows = X.shape[0] if indices is None else len(indices)
+    for rows in gen_batches(n_rows, chunk_size):
+        yield rows, (X[rows] if indices is None else X[indices[rows]])
+
+
+def _forward_chunk(coefs, intercepts, activations, A):
+    for W, b, act in zip(coefs, intercepts, activations):
+        A = A @ W  # a sparse first chunk gives a dense product
+        A += b
+        ACTIVATIONS[act](A)
+    return A
+
+
 def forward(coefs, intercepts, activations, X, n_layers=None):
     """Run ``X`` through the first ``n_layers`` layers and return the output.
+
+    Rows are processed in chunks of ``FORWARD_CHUNK_SIZE``, so memory beyond
+    the output is bounded whatever the number of samples.
 
     Parameters
     ----------
@@ -33,7 +57,7 @@ def forward(coefs, intercepts, activations, X, n_layers=None):
         Weights ``(fan_in, fan_out)`` and biases ``(fan_out,)`` per layer.
     activations : list of str
         Activation per layer.
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
         Input, of the parameters' dtype.
     n_layers : int, default=None
         How many layers to apply; all by default.
@@ -44,14 +68,21 @@ def forward(coefs, intercepts, activations, X, n_layers=None):
     """
     n_layers = len(coefs) if n_layers is None else n_layers
     out = np.empty((X.shape[0], coefs[n_layers - 1].shape[1]), dtype=coefs[0].dtype)
-    for rows in gen_batches(X.shape[0], FORWARD_CHUNK_SIZE):
-        A = X[rows]
-        for W, b, act in zip(coefs[:n_layers], intercepts, activations):
-            A = A @ W
-            A += b
-            ACTIVATIONS[act](A)
-        out[rows] = A
+    layers = (coefs[:n_layers], intercepts[:n_layers], activations[:n_layers])
+    for rows, chunk in row_chunks(X):
+        out[rows] = _forward_chunk(*layers, chunk)
     return out
+
+
+def squared_reconstruction_errors(coefs, intercepts, activations, X, indices=None):
+    """Per-sample ``||g(x) - x||^2`` of an autoencoder, chunk by chunk."""
+    n_rows = X.shape[0] if indices is None else len(indices)
+    errors = np.empty(n_rows, dtype=coefs[0].dtype)
+    for rows, chunk in row_chunks(X, indices):
+        reconstruction = _forward_chunk(coefs, intercepts, activations, chunk)
+        reconstruction -= chunk.toarray() if sp.issparse(chunk) else chunk
+        errors[rows] = np.einsum("ij,ij->i", reconstruction, reconstruction)
+    return errors
 
 
 def glorot_bound(fan_in, fan_out, activation):
@@ -252,7 +283,10 @@ class Network:
         deltas = [buf[:n_samples] for buf in self._deltas]
         last = self.n_layers - 1
         for layer in range(self.n_layers):
-            np.matmul(A[layer], self.coefs[layer], out=A[layer + 1])
+            if sp.issparse(A[layer]):  # sparse input: a sparse x dense product
+                A[layer + 1][...] = A[layer] @ self.coefs[layer]
+            else:
+                np.matmul(A[layer], self.coefs[layer], out=A[layer + 1])
             if self.biases:
                 A[layer + 1] += self.intercepts[layer]
             if layer < last:
@@ -288,6 +322,13 @@ class Network:
     def _weight_gradient(self, layer, A_in, delta):
         block, transposed = self.block_of[layer]
         writes = self._writes_block[layer]
+        if sp.issparse(A_in):  # only the first layer sees sparse input
+            product = A_in.T @ delta
+            if writes:
+                self._weight_grads[block][...] = product
+            else:
+                self._weight_grads[block] += product
+            return
         target = self._weight_grads[block] if writes else self._tied_tmp[layer]
         if transposed:
             np.matmul(delta.T, A_in, out=target)

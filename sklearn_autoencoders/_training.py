@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
@@ -96,6 +97,46 @@ def _divergence_limit(loss, Y):
     return DIVERGENCE_FACTOR * scale
 
 
+def _batch_reader(X, Y, batch_size, dtype, corrupt, rng):
+    """A function returning ``(network input, targets)`` for a row selection.
+
+    Rows are gathered into buffers allocated once (a memory map is read row
+    by row, never whole). Sparse rows stay sparse as the network input
+    unless corrupted; the autoencoder's targets are the clean rows,
+    densified one batch at a time.
+    """
+    n_features = X.shape[1]
+    sparse = sp.issparse(X)
+    clean = np.empty((batch_size, n_features), dtype=dtype)
+    noisy = np.empty((batch_size, n_features), dtype=dtype) if corrupt else None
+    targets = None if Y is None else np.empty((batch_size, Y.shape[1]), dtype=dtype)
+
+    def read(selection):
+        contiguous = isinstance(selection, slice)
+        m = (selection.stop - selection.start) if contiguous else len(selection)
+        if sparse:
+            rows = X[selection]
+            X_batch = rows.toarray(out=clean[:m]) if (Y is None or corrupt) else rows
+            network_input = rows
+        elif contiguous:
+            X_batch = network_input = X[selection]
+        else:
+            X_batch = np.take(X, selection, axis=0, out=clean[:m], mode="clip")
+            network_input = X_batch
+        if Y is None:
+            Y_batch = X_batch
+        elif contiguous:
+            Y_batch = Y[selection]
+        else:
+            Y_batch = np.take(Y, selection, axis=0, out=targets[:m], mode="clip")
+        if corrupt is not None:
+            corrupt(X_batch, noisy[:m], rng)
+            network_input = noisy[:m]
+        return network_input, Y_batch
+
+    return read
+
+
 def fit_stochastic(
     net,
     X,
@@ -150,13 +191,8 @@ def fit_stochastic(
     """
     n_samples = X.shape[0] if train_indices is None else len(train_indices)
     batch_size = min(batch_size, n_samples)
-    gather = shuffle or train_indices is not None
     order = np.arange(n_samples) if train_indices is None else train_indices
-    X_buf = np.empty((batch_size, X.shape[1]), dtype=net.dtype) if gather else None
-    Y_buf = None
-    if Y is not None and gather:
-        Y_buf = np.empty((batch_size, Y.shape[1]), dtype=net.dtype)
-    noisy_buf = np.empty((batch_size, X.shape[1]), dtype=net.dtype) if corrupt else None
+    next_batch = _batch_reader(X, Y, batch_size, net.dtype, corrupt, rng)
     early_stopping = validation_score is not None
     best_theta = net.theta.copy() if early_stopping else None
     if early_stopping and history.validation_scores is None:
@@ -172,22 +208,8 @@ def fit_stochastic(
                 accumulated = 0.0
                 for rows in gen_batches(n_samples, batch_size):
                     m = rows.stop - rows.start
-                    if gather:
-                        index = order[rows]
-                        X_batch = np.take(X, index, axis=0, out=X_buf[:m], mode="clip")
-                        if Y is not None:
-                            Y_batch = np.take(
-                                Y, index, axis=0, out=Y_buf[:m], mode="clip"
-                            )
-                    else:
-                        X_batch = X[rows]
-                        if Y is not None:
-                            Y_batch = Y[rows]
-                    if Y is None:
-                        Y_batch = X_batch
-                    if corrupt is not None:
-                        corrupt(X_batch, noisy_buf[:m], rng)
-                        X_batch = noisy_buf[:m]
+                    contiguous = not shuffle and train_indices is None
+                    X_batch, Y_batch = next_batch(rows if contiguous else order[rows])
                     loss = net.loss_and_gradient(X_batch, Y_batch)
                     if limit is None:
                         limit = _divergence_limit(loss, Y_batch)

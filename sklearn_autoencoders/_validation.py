@@ -4,6 +4,7 @@ import functools
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 
@@ -52,9 +53,11 @@ def check_magnitude(X):
     values near ``sqrt(finfo.max)`` those sums become inf, and training would
     then stop with a confusing divergence error. Say what to do instead.
     """
-    if X.size == 0:
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
         return X
-    largest = float(np.max(np.abs(X)))
+    # max(|min|, |max|): no temporary the size of X (it may be a memory map)
+    largest = max(abs(float(values.min())), abs(float(values.max())))
     limit = np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1]))
     if largest > limit:
         raise ValueError(
@@ -87,3 +90,28 @@ def restore_on_error(fit_method):
             raise
 
     return wrapper
+
+
+def accepted_sparse_format(solver):
+    """Sparse input is read batch by batch ('csr'); L-BFGS needs it dense.
+
+    The full-batch solver would have to densify the whole matrix for its
+    targets, which is exactly what sparse input is meant to avoid.
+    """
+    return False if solver == "lbfgs" else "csr"
+
+
+def as_dtype(X, dtype):
+    """``X`` in ``dtype``: C-contiguous when dense, unchanged format if sparse."""
+    if sp.issparse(X):
+        return X.astype(dtype, copy=False)
+    return np.ascontiguousarray(X, dtype=dtype)
+
+
+def column_bounds(X):
+    """Per-column minimum and maximum as dense 1-D arrays (sparse or dense X)."""
+    if sp.issparse(X):
+        low = X.min(axis=0).toarray().ravel()
+        high = X.max(axis=0).toarray().ravel()
+        return low.astype(X.dtype), high.astype(X.dtype)
+    return X.min(axis=0), X.max(axis=0)

@@ -285,12 +285,17 @@ def test_divergence_is_a_clear_error_and_keeps_the_fitted_model(digits):
         (np.array([["a", "b"], ["c", "d"]]), "string|convert"),
         (np.empty((0, 3)), "0 sample"),
         (np.arange(5.0), "2D array"),
-        (sp.random(10, 4, density=0.5, format="csr"), "[Ss]parse"),
     ],
 )
 def test_bad_input_at_fit_raises(X, match):
     with pytest.raises((ValueError, TypeError), match=match):
         AutoencoderTransformer(max_iter=2).fit(X)
+
+
+def test_sparse_input_needs_a_stochastic_solver():
+    X = sp.random(10, 4, density=0.5, format="csr", random_state=0)
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        AutoencoderTransformer(solver="lbfgs", max_iter=2).fit(X)
 
 
 def test_wrong_n_features_at_transform_raises(digits):

@@ -22,6 +22,8 @@ from sklearn_autoencoders import (
 from sklearn_autoencoders._losses import LOSSES
 from sklearn_autoencoders._optimizers import AdamOptimizer
 
+#: Estimators that read CSR input batch by batch; the others refuse it.
+SPARSE_OK = {"autoencoder", "denoising", "classifier"}
 ESTIMATORS = {
     "autoencoder": AutoencoderTransformer(3, max_iter=5, random_state=0),
     "denoising": DenoisingAutoencoder(
@@ -88,6 +90,8 @@ BAD_X = {
 @estimators
 @pytest.mark.parametrize("case", list(BAD_X))
 def test_bad_input_at_fit_is_a_clear_error(name, case):
+    if case == "sparse" and name in SPARSE_OK:
+        pytest.skip("sparse input is supported")
     make, match = BAD_X[case]
     estimator = _fresh(name)
     with pytest.raises((ValueError, TypeError), match=match):
@@ -98,6 +102,8 @@ def test_bad_input_at_fit_is_a_clear_error(name, case):
 @estimators
 @pytest.mark.parametrize("case", ["nan", "inf", "sparse", "wrong n_features", "1-D"])
 def test_bad_input_after_fit_is_a_clear_error(name, case):
+    if case == "sparse" and name in SPARSE_OK:
+        pytest.skip("sparse input is supported")
     X, _ = _data()
     estimator = _fit(_fresh(name), X)
     before = [o.copy() for o in _outputs(estimator, X)]
