@@ -161,6 +161,12 @@ def reconstruction(name, X, code_sizes, hidden, max_iter):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument(
+        "--seeds-large",
+        type=int,
+        default=3,
+        help="seeds on the 28x28 set (each costs minutes)",
+    )
     parser.add_argument("--quick", action="store_true", help="digits only, 2 seeds")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -177,7 +183,7 @@ def main():
             X.astype(np.float32),
             y,
             (256,),
-            seeds,
+            range(args.seeds_large),
             (0.1, 1.0),
         )
         reconstruction("digits 28x28", X, (30, 64), (256, 128), 60)

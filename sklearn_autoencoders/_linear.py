@@ -72,7 +72,12 @@ class ScatterAccumulator:
             chunk = X[start : start + SCATTER_CHUNK_SIZE]
             augmented = buffer[: len(chunk)]
             np.subtract(chunk, shift, out=augmented[:, :n_features])
-            product = (augmented.T @ augmented).astype(np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                product = (augmented.T @ augmented).astype(np.float64)
+            if not np.isfinite(product).all():
+                # Overflow shows in the small product: no extra pass over X.
+                check_magnitude(chunk)
+                raise ValueError("X is too large to square in its dtype; scale it.")
             sums = product[:n_features, n_features]
             n_chunk = len(chunk)
             chunk_scatter = product[:n_features, :n_features]
@@ -101,13 +106,23 @@ class ScatterAccumulator:
         return self.scatter + self.n_samples * np.outer(self.mean, self.mean)
 
 
+#: Attributes that partial_fit leaves to be computed on first use.
+_DEFERRED = (
+    "components_",
+    "singular_values_",
+    "explained_variance_",
+    "explained_variance_ratio_",
+    "reconstruction_error_",
+)
+
+
 def _is_dask_array(X):
     return type(X).__module__.startswith("dask.") and hasattr(X, "to_delayed")
 
 
 def _block_statistics(block):
     """Count, mean and scatter of one Dask block (validated like fit's input)."""
-    block = check_magnitude(check_array(block, dtype=[np.float64, np.float32]))
+    block = check_array(block, dtype=[np.float64, np.float32])
     return ScatterAccumulator(block.shape[1]).update(block)
 
 
@@ -343,7 +358,7 @@ class LinearAutoencoder(
         """
         if _is_dask_array(X):
             return self._fit_dask(X)
-        X = check_magnitude(validate_data(self, X, dtype=[np.float64, np.float32]))
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
         n_samples, n_features = X.shape
         n_components = self._check_n_components(n_samples, n_features)
         solver = self.solver
@@ -394,9 +409,11 @@ class LinearAutoencoder(
     def partial_fit(self, X, y=None):
         """Add a chunk of samples to the exact streaming closed form.
 
-        Accumulates the count, mean and scatter matrix, then solves the
-        eigenproblem: after any sequence of chunks the model equals ``fit``
-        (with ``solver='eigh'``) on all of them, to rounding.
+        Accumulates the count, mean and scatter matrix: after any sequence
+        of chunks the model equals ``fit`` (with ``solver='eigh'``) on all of
+        them, to rounding. The eigenproblem is solved once, when the
+        components are first used after the last chunk, so streaming many
+        chunks costs a single solve.
 
         Parameters
         ----------
@@ -410,17 +427,38 @@ class LinearAutoencoder(
         self : object
             The updated estimator.
         """
-        first = not hasattr(self, "components_")
+        first = "n_samples_seen_" not in vars(self)
         X = validate_data(self, X, reset=first, dtype=[np.float64, np.float32])
         if first:
             accumulator = ScatterAccumulator(X.shape[1])
         else:
             accumulator = self._streaming_state()
-            X = X.astype(self.components_.dtype, copy=False)
-        accumulator.update(check_magnitude(X))
+            X = X.astype(self.mean_.dtype, copy=False)
+        accumulator.update(X)
         n_components = self._check_n_components(accumulator.n_samples, X.shape[1])
-        self._solve_scatter(accumulator, n_components, X.dtype)
+        # Streaming many chunks should cost one eigendecomposition, not one
+        # per chunk: the solution is computed when it is first used.
+        for name in _DEFERRED:
+            vars(self).pop(name, None)
+        mean = accumulator.mean if self.center else np.zeros_like(accumulator.mean)
+        self.mean_ = mean.astype(X.dtype)
+        self.n_components_ = n_components
+        self.n_samples_seen_ = accumulator.n_samples
+        self.n_iter_ = 1
+        self._accumulator, self._svd_factors = accumulator, None
+        self._pending_solve = (n_components, X.dtype)
         return self
+
+    def __getattr__(self, name):
+        # Only reached for missing attributes: the deferred partial_fit solution.
+        pending = vars(self).get("_pending_solve")
+        if name in _DEFERRED and pending is not None:
+            del self._pending_solve
+            self._solve_scatter(self._accumulator, *pending)
+            return vars(self)[name]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
 
     def transform(self, X):
         """Encode ``X``: ``(X - mean_) @ components_.T``.
@@ -539,6 +577,7 @@ class LinearAutoencoder(
 
     def _fit_svd(self, X, n_components, solver):
         """The closed form from an SVD of the data ('svd', 'randomized')."""
+        check_magnitude(X)
         n_samples, n_features = X.shape
         mean = X.mean(axis=0, dtype=np.float64)
         X_centered = X - mean.astype(X.dtype) if self.center else X
@@ -559,7 +598,7 @@ class LinearAutoencoder(
         self._svd_factors = (singular_values, Vt, mean) if exact else None
 
     def _streaming_state(self):
-        """A copy of the scatter accumulated so far, for ``partial_fit``."""
+        """A copy of the statistics accumulated so far, for ``partial_fit``."""
         if self._accumulator is not None:
             return copy.deepcopy(self._accumulator)
         singular_values, Vt, mean = self._svd_factors
@@ -577,6 +616,7 @@ class LinearAutoencoder(
         self, singular_values, Vt, total, n_components, dtype, n_samples, mean
     ):
         """Store the top components with PCA's conventions."""
+        vars(self).pop("_pending_solve", None)
         _, Vt = svd_flip(None, np.array(Vt), u_based_decision=False)
         squared = singular_values[:n_components].astype(np.float64) ** 2
         denominator = max(n_samples - 1, 1)
@@ -595,6 +635,8 @@ class LinearAutoencoder(
 
     def _fit_gradient(self, X, n_components):
         """Train ``x W W^T`` by Adam through the shared engine."""
+        vars(self).pop("_pending_solve", None)
+        check_magnitude(X)
         n_samples, n_features = X.shape
         mean = X.mean(axis=0) if self.center else np.zeros(n_features, X.dtype)
         X_centered = np.ascontiguousarray(X - mean)
