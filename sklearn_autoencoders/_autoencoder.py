@@ -6,6 +6,7 @@ plain autoencoder is its zero-noise case.
 """
 
 import copy
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,23 +24,15 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._activations import HIDDEN_ACTIVATIONS
 from ._network import Network, forward, squared_reconstruction_errors
 from ._noise import NOISE_TYPES, Corruption
-from ._optimizers import make_optimizer
 from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
-from ._training import (
-    History,
-    fit_lbfgs,
-    fit_stochastic,
-    fitted_history_attributes,
-)
+from ._training import History, fitted_history_attributes, run_solver
 from ._validation import (
     accepted_sparse_format,
     as_dtype,
     check_layer_sizes,
     check_magnitude,
     column_bounds,
-    divergence_hint,
     generator_from,
-    resolve_batch_size,
     restore_on_error,
 )
 
@@ -584,8 +577,19 @@ class AutoencoderTransformer(
             if self.pretraining is not None and not incremental:
                 autoencoders = self._pretrain(X, net, rng)
         corruption = self._corruption(X, reuse)
-        optimizer = self._run_solver(
-            net, X, rng, history, optimizer, corruption, incremental
+        validation = None
+        if self.early_stopping and self.solver != "lbfgs":
+            validation = functools.partial(self._validation_split, X, rng)
+        optimizer = run_solver(
+            self,
+            net,
+            X,
+            rng=rng,
+            history=history,
+            optimizer=optimizer,
+            corrupt=corruption,
+            incremental=incremental,
+            validation=validation,
         )
         self.coefs_, self.intercepts_ = net.export_parameters()
         self._activations = net.activations
@@ -636,55 +640,6 @@ class AutoencoderTransformer(
         if self.pretraining == "denoising":
             return DenoisingAutoencoder(**params, **self._pretraining_noise())
         return AutoencoderTransformer(**params)
-
-    def _run_solver(self, net, X, rng, history, optimizer, corruption, incremental):
-        hint = divergence_hint(self.solver, self.learning_rate_init)
-        if self.solver == "lbfgs":
-            # L-BFGS needs one deterministic objective: a single corruption
-            # of the training set, drawn once.
-            X_input = X if corruption is None else corruption(X, np.empty_like(X), rng)
-            fit_lbfgs(
-                net,
-                X_input,
-                X,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                history=history,
-                verbose=self.verbose,
-                divergence_hint=hint,
-            )
-            return None
-        if optimizer is None:
-            optimizer = make_optimizer(
-                self.solver,
-                net.n_params,
-                net.dtype,
-                self.learning_rate_init,
-                self.momentum,
-                self.nesterovs_momentum,
-            )
-        train_indices, validation_score = None, None
-        if self.early_stopping:
-            train_indices, validation_score = self._validation_split(X, rng)
-        fit_stochastic(
-            net,
-            X,
-            optimizer=optimizer,
-            batch_size=resolve_batch_size(self.batch_size, X.shape[0]),
-            max_iter=self.max_iter,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            shuffle=self.shuffle,
-            rng=rng,
-            history=history,
-            train_indices=train_indices,
-            validation_score=validation_score,
-            corrupt=corruption,
-            verbose=self.verbose,
-            incremental=incremental,
-            divergence_hint=hint,
-        )
-        return optimizer
 
     def _validation_split(self, X, rng):
         """Training indices and a scorer of the held-out rows."""

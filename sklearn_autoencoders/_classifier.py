@@ -1,6 +1,7 @@
 """``StackedPretrainedClassifier``: greedy pre-training, then fine-tuning."""
 
 import copy
+import functools
 from numbers import Integral
 
 import numpy as np
@@ -19,22 +20,14 @@ from ._autoencoder import (
     DenoisingAutoencoder,
 )
 from ._network import Network, forward
-from ._optimizers import make_optimizer
 from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
-from ._training import (
-    History,
-    fit_lbfgs,
-    fit_stochastic,
-    fitted_history_attributes,
-)
+from ._training import History, fitted_history_attributes, run_solver
 from ._validation import (
     accepted_sparse_format,
     as_dtype,
     check_layer_sizes,
     check_magnitude,
-    divergence_hint,
     generator_from,
-    resolve_batch_size,
     restore_on_error,
 )
 
@@ -592,50 +585,20 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
 
     def _fine_tune(self, net, X, Y, y, rng, history, optimizer=None, incremental=False):
         """Backpropagation on the labeled rows; returns the optimizer."""
-        hint = divergence_hint(self.solver, self.learning_rate_init)
-        if self.solver == "lbfgs":
-            fit_lbfgs(
-                net,
-                X,
-                Y,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                history=history,
-                verbose=self.verbose,
-                divergence_hint=hint,
-            )
-            return None
-        train_indices, validation_score = None, None
-        if self.early_stopping:
-            train_indices, validation_score = self._validation_split(X, y, rng)
-        if optimizer is None:
-            optimizer = make_optimizer(
-                self.solver,
-                net.n_params,
-                net.dtype,
-                self.learning_rate_init,
-                self.momentum,
-                self.nesterovs_momentum,
-            )
-        fit_stochastic(
+        validation = None
+        if self.early_stopping and self.solver != "lbfgs":
+            validation = functools.partial(self._validation_split, X, y, rng)
+        return run_solver(
+            self,
             net,
             X,
             Y,
-            optimizer=optimizer,
-            batch_size=resolve_batch_size(self.batch_size, X.shape[0]),
-            max_iter=self.max_iter,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            shuffle=self.shuffle,
             rng=rng,
             history=history,
-            train_indices=train_indices,
-            validation_score=validation_score,
-            verbose=self.verbose,
+            optimizer=optimizer,
             incremental=incremental,
-            divergence_hint=hint,
+            validation=validation,
         )
-        return optimizer
 
     def _validation_split(self, X, y, rng):
         seed = int(rng.integers(np.iinfo(np.int32).max))

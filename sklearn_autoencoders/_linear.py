@@ -587,7 +587,7 @@ class LinearAutoencoder(
             _, singular_values, Vt = randomized_svd(
                 X_centered, n_components, random_state=self.random_state
             )
-        total = float(np.sum(np.square(X_centered, dtype=np.float64)))
+        total = float(np.einsum("ij,ij->", X_centered, X_centered, dtype=np.float64))
         self._set_solution(
             singular_values, Vt, total, n_components, X.dtype, n_samples, mean
         )

@@ -21,6 +21,9 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
+from ._optimizers import make_optimizer
+from ._validation import divergence_hint, resolve_batch_size
+
 
 class DivergenceError(FloatingPointError):
     """Training produced a non-finite loss or non-finite parameters."""
@@ -336,3 +339,79 @@ def fit_lbfgs(
             ConvergenceWarning,
             stacklevel=2,
         )
+
+
+def run_solver(
+    estimator,
+    net,
+    X,
+    Y=None,
+    *,
+    rng,
+    history,
+    optimizer=None,
+    corrupt=None,
+    incremental=False,
+    validation=None,
+):
+    """Train ``net`` with the solver and hyperparameters an estimator names.
+
+    Reads ``solver``, ``learning_rate_init``, ``momentum``,
+    ``nesterovs_momentum``, ``batch_size``, ``max_iter``, ``tol``,
+    ``n_iter_no_change``, ``shuffle`` and ``verbose`` from ``estimator``.
+    ``validation`` is a callable returning ``(train_indices,
+    validation_score)`` for early stopping. L-BFGS needs a deterministic
+    objective, so ``corrupt`` is applied once to the whole training set.
+
+    Returns
+    -------
+    optimizer : SGDOptimizer, AdamOptimizer or None
+        The stochastic optimizer, to continue with ``partial_fit``.
+    """
+    hint = divergence_hint(estimator.solver, estimator.learning_rate_init)
+    if estimator.solver == "lbfgs":
+        X_input = X
+        if corrupt is not None:
+            X_input = np.empty_like(X)
+            corrupt(X, X_input, rng)
+        fit_lbfgs(
+            net,
+            X_input,
+            X if Y is None else Y,
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+            history=history,
+            verbose=estimator.verbose,
+            divergence_hint=hint,
+        )
+        return None
+    if optimizer is None:
+        optimizer = make_optimizer(
+            estimator.solver,
+            net.n_params,
+            net.dtype,
+            estimator.learning_rate_init,
+            estimator.momentum,
+            estimator.nesterovs_momentum,
+        )
+    train_indices, validation_score = validation() if validation else (None, None)
+    fit_stochastic(
+        net,
+        X,
+        Y,
+        optimizer=optimizer,
+        batch_size=resolve_batch_size(estimator.batch_size, X.shape[0]),
+        max_iter=estimator.max_iter,
+        tol=estimator.tol,
+        n_iter_no_change=estimator.n_iter_no_change,
+        shuffle=estimator.shuffle,
+        rng=rng,
+        history=history,
+        train_indices=train_indices,
+        validation_score=validation_score,
+        corrupt=corrupt,
+        verbose=estimator.verbose,
+        incremental=incremental,
+        divergence_hint=hint,
+    )
+    return optimizer

@@ -10,6 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 import sklearn_autoencoders._classifier as classifier_module
+import sklearn_autoencoders._training as training_module
 from sklearn_autoencoders import (
     AutoencoderTransformer,
     DenoisingAutoencoder,
@@ -63,19 +64,20 @@ def test_unlabeled_rows_feed_pretraining_only(data, monkeypatch):
     y_partial[50:] = -1
     seen = {}
     original_pretrain = classifier_module.pretrain_layers
-    original_fit = classifier_module.fit_stochastic
+    original_fit = training_module.fit_stochastic
 
     def spy_pretrain(X, *args, **kwargs):
         seen["pretraining_rows"] = len(X)
         return original_pretrain(X, *args, **kwargs)
 
-    def spy_fit(net, X, Y, **kwargs):
-        seen["fine_tuning_rows"] = len(X)
-        seen["targets"] = Y.copy()
+    def spy_fit(net, X, Y=None, **kwargs):
+        if Y is not None:  # fine-tuning; the layer autoencoders train on X alone
+            seen["fine_tuning_rows"] = len(X)
+            seen["targets"] = Y.copy()
         return original_fit(net, X, Y, **kwargs)
 
     monkeypatch.setattr(classifier_module, "pretrain_layers", spy_pretrain)
-    monkeypatch.setattr(classifier_module, "fit_stochastic", spy_fit)
+    monkeypatch.setattr(training_module, "fit_stochastic", spy_fit)
     clf = StackedPretrainedClassifier((6,), unlabeled_label=-1, **FAST).fit(
         X, y_partial
     )
