@@ -4,9 +4,11 @@
 ``_optimizers``, with convergence on ``tol``/``n_iter_no_change``, early
 stopping on a validation score (best parameters restored), an optional
 input-corruption hook, and divergence detection. ``fit_lbfgs`` minimises
-the full-batch objective with SciPy's L-BFGS-B.
+the full-batch objective with SciPy's L-BFGS-B. ``run_solver`` picks one of
+them, and the optimizer, from an estimator's hyperparameters: the one place
+where the estimators hand their settings to the engine.
 
-Both work on a ``Network`` in place. They never touch an estimator: the
+Both loops work on a ``Network`` in place. They never touch an estimator: the
 estimator copies the result into its attributes only when training
 succeeded, so a failed ``fit`` leaves a fitted model as it was.
 """
