@@ -14,6 +14,7 @@ agree to rounding, and large means do not cancel the small spread.
 
 import copy
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import (
@@ -28,13 +29,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import Network, row_chunks
-from ._optimizers import AdamOptimizer
-from ._training import History, fit_stochastic
+from ._training import History, run_solver
 from ._validation import (
     check_magnitude,
-    divergence_hint,
     generator_from,
-    resolve_batch_size,
     restore_on_error,
 )
 
@@ -613,9 +611,21 @@ class LinearAutoencoder(
         return accumulator
 
     def _set_solution(
-        self, singular_values, Vt, total, n_components, dtype, n_samples, mean
+        self,
+        singular_values,
+        Vt,
+        total,
+        n_components,
+        dtype,
+        n_samples,
+        mean,
+        reconstruction_error=None,
     ):
-        """Store the top components with PCA's conventions."""
+        """Store the top components with PCA's conventions.
+
+        ``reconstruction_error`` defaults to the trailing squared singular
+        values over ``n``, exact when the rows of ``Vt`` are orthonormal.
+        """
         vars(self).pop("_pending_solve", None)
         _, Vt = svd_flip(None, np.array(Vt), u_based_decision=False)
         squared = singular_values[:n_components].astype(np.float64) ** 2
@@ -627,7 +637,9 @@ class LinearAutoencoder(
         self.explained_variance_ratio_ = (
             squared / total if total > 0 else np.zeros_like(squared)
         ).astype(dtype)
-        self.reconstruction_error_ = max(total - float(squared.sum()), 0.0) / n_samples
+        if reconstruction_error is None:
+            reconstruction_error = max(total - float(squared.sum()), 0.0) / n_samples
+        self.reconstruction_error_ = reconstruction_error
         self.mean_ = (mean if self.center else np.zeros_like(mean)).astype(dtype)
         self.n_components_ = n_components
         self.n_samples_seen_ = n_samples
@@ -635,11 +647,10 @@ class LinearAutoencoder(
 
     def _fit_gradient(self, X, n_components):
         """Train ``x W W^T`` by Adam through the shared engine."""
-        vars(self).pop("_pending_solve", None)
         check_magnitude(X)
         n_samples, n_features = X.shape
         mean = X.mean(axis=0) if self.center else np.zeros(n_features, X.dtype)
-        X_centered = np.ascontiguousarray(X - mean)
+        X_centered = np.ascontiguousarray(X - mean) if self.center else X
         net = Network(
             [n_features, n_components, n_features],
             ["identity", "identity"],
@@ -655,37 +666,38 @@ class LinearAutoencoder(
         rng = generator_from(self.random_state)
         net.initialize(rng)
         history = History()
-        fit_stochastic(
-            net,
-            X_centered,
-            optimizer=AdamOptimizer(net.n_params, net.dtype, self.learning_rate_init),
-            batch_size=resolve_batch_size(self.batch_size, n_samples),
+        adam = SimpleNamespace(
+            solver="adam",
+            learning_rate_init=self.learning_rate_init,
+            momentum=0.0,
+            nesterovs_momentum=False,
+            batch_size=self.batch_size,
             max_iter=self.max_iter,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             shuffle=True,
-            rng=rng,
-            history=history,
-            divergence_hint=divergence_hint("adam", self.learning_rate_init),
+            verbose=False,
         )
+        run_solver(adam, net, X_centered, rng=rng, history=history)
         W = net.coefs[0].astype(np.float64)
         codes = X_centered @ W
-        captured = np.sum(codes**2, axis=0)
+        captured = np.einsum("ij,ij->j", codes, codes)
         order = np.argsort(captured)[::-1]
-        _, components = svd_flip(None, W[:, order].T.copy(), u_based_decision=False)
-        residual = codes @ W.T - X_centered
-        total = float(np.sum(X_centered.astype(np.float64) ** 2))
-        denominator = max(n_samples - 1, 1)
-        self.components_ = components.astype(X.dtype)
-        self.singular_values_ = np.sqrt(captured[order]).astype(X.dtype)
-        self.explained_variance_ = (captured[order] / denominator).astype(X.dtype)
-        self.explained_variance_ratio_ = (
-            captured[order] / total if total > 0 else np.zeros(n_components)
-        ).astype(X.dtype)
-        self.reconstruction_error_ = float(np.sum(residual**2)) / n_samples
-        self.mean_ = mean.astype(X.dtype)
-        self.n_components_ = n_components
-        self.n_samples_seen_ = n_samples
+        total = float(np.einsum("ij,ij->", X_centered, X_centered, dtype=np.float64))
+        # ||X - X W W^T||^2 = ||X||^2 - 2 ||X W||^2 + tr(W^T X^T X W W^T W),
+        # without an n x d residual
+        cross = float(np.einsum("ij,ij->", codes @ (W.T @ W), codes))
+        error = max(total - 2 * float(captured.sum()) + cross, 0.0) / n_samples
+        self._set_solution(
+            np.sqrt(captured[order]),
+            W[:, order].T,
+            total,
+            n_components,
+            X.dtype,
+            n_samples,
+            mean.astype(np.float64),
+            reconstruction_error=error,
+        )
         self.n_iter_ = history.n_iter
         self._accumulator = self._svd_factors = None
 

@@ -41,7 +41,6 @@ class History:
     best_validation_score: float = -np.inf
     no_improvement_count: int = 0
     n_iter: int = 0
-    t: int = 0
 
     def copy(self):
         return History(
@@ -51,7 +50,6 @@ class History:
             self.best_validation_score,
             self.no_improvement_count,
             self.n_iter,
-            self.t,
         )
 
 
@@ -224,7 +222,6 @@ def fit_stochastic(
                     optimizer.update(net.theta, net.grad)
                     accumulated += loss * m
                 history.n_iter += 1
-                history.t += n_samples
                 loss = accumulated / n_samples
                 _check_finite(loss, net.theta, history.n_iter, divergence_hint)
                 history.loss_curve.append(loss)
@@ -329,7 +326,6 @@ def fit_lbfgs(
     with np.errstate(all="ignore"):
         loss = net.loss_and_gradient(X, Y)
     history.n_iter += 0 if result is None else int(result.nit)
-    history.t += X.shape[0]
     history.best_loss = min(history.best_loss, loss)
     if not history.loss_curve or history.loss_curve[-1] != loss:
         history.loss_curve.append(loss)
