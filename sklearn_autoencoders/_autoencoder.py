@@ -170,7 +170,7 @@ class AutoencoderTransformer(
         Salakhutdinov, 2006): each encoder layer, the code layer included,
         is first trained as a shallow tied autoencoder on the previous
         layer's clean output (``'denoising'``: a denoising one, with
-        ``noise='masking', noise_level=0.25`` for this estimator and the
+        ``noise='masking', noise_level=0.3`` for this estimator and the
         estimator's own noise for ``DenoisingAutoencoder``); the stack is
         unrolled into encoder and mirrored decoder (decoder weights the
         transposed encoder weights) and the whole network is fine-tuned.

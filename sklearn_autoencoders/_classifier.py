@@ -20,7 +20,11 @@ from ._autoencoder import (
     DenoisingAutoencoder,
 )
 from ._network import Network, forward
-from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
+from ._pretraining import (
+    DEFAULT_PRETRAINING_NOISE,
+    pretrain_layers,
+    reconstruction_output,
+)
 from ._training import History, fitted_history_attributes, run_solver
 from ._validation import (
     accepted_sparse_format,
@@ -53,8 +57,9 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
     hidden_layer_sizes : array-like of int, default=(100,)
         Units of each hidden layer.
 
-    activation : {'tanh', 'logistic', 'relu', 'identity'}, default='tanh'
-        Activation of the hidden layers (and of the pre-training codes).
+    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
+        Activation of the hidden layers (and of the pre-training codes), as
+        in ``MLPClassifier``.
 
     pretraining : {'denoising', 'basic'} or None, default='denoising'
         Kind of per-layer autoencoder; ``None`` skips pre-training (random
@@ -66,9 +71,12 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         this estimator's and ``max_iter`` to ``pretrain_max_iter``; its other
         parameters (``noise_level``, ``alpha``, ...) are tunable as
         ``autoencoder__<name>``. ``None`` uses a tied
-        ``DenoisingAutoencoder(noise='masking', noise_level=0.25)`` (or a
-        tied ``AutoencoderTransformer`` for ``pretraining='basic'``). Ignored
-        when ``pretraining=None``.
+        ``DenoisingAutoencoder(noise='masking', noise_level=0.3)`` (or a
+        tied ``AutoencoderTransformer`` for ``pretraining='basic'``) whose
+        first layer reconstructs the input through a logistic output with
+        the cross-entropy when every feature lies in [0, 1] (pixels,
+        proportions, binary data), and through an identity output with the
+        squared error otherwise. Ignored when ``pretraining=None``.
 
     pretrain_max_iter : int, default=50
         Epochs of each layer's pre-training.
@@ -205,7 +213,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         self,
         hidden_layer_sizes=(100,),
         *,
-        activation="tanh",
+        activation="relu",
         pretraining="denoising",
         autoencoder=None,
         pretrain_max_iter=50,
@@ -547,12 +555,13 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             dtype=dtype,
         )
 
-    def _template(self):
+    def _template(self, X):
         if self.autoencoder is not None:
             return self.autoencoder
+        params = dict(tied_weights=True, **reconstruction_output(X))
         if self.pretraining == "denoising":
-            return DenoisingAutoencoder(tied_weights=True, **DEFAULT_PRETRAINING_NOISE)
-        return AutoencoderTransformer(tied_weights=True)
+            return DenoisingAutoencoder(**params, **DEFAULT_PRETRAINING_NOISE)
+        return AutoencoderTransformer(**params)
 
     def _pretrain(self, X, hidden, net, rng):
         """Greedy pre-training on every row; copies encoders into ``net``."""
@@ -562,7 +571,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             X,
             hidden,
             [self.activation] * len(hidden),
-            self._template(),
+            self._template(X),
             self.pretrain_max_iter,
             rng,
         )

@@ -105,39 +105,48 @@ def run_few_labels(max_iter=150, fraction=0.1, file=None):
     )
     labeled = np.random.default_rng(0).random(len(y_train)) < fraction
     y_partial = np.where(labeled, y_train, -1)
+    hidden = (256, 256)
+
+    def stacked(**params):
+        return StackedPretrainedClassifier(
+            hidden,
+            pretrain_max_iter=max_iter // 3,
+            max_iter=max_iter,
+            random_state=0,
+            **params,
+        )
+
+    X_labeled, y_labeled = X_train[labeled], y_train[labeled]
     models = {
         "StackedPretrainedClassifier (pre-trained on all rows)": (
-            StackedPretrainedClassifier(
-                (256,),
-                unlabeled_label=-1,
-                pretrain_max_iter=max_iter // 3,
-                max_iter=max_iter,
-                random_state=0,
-            ),
+            stacked(unlabeled_label=-1),
             X_train,
             y_partial,
         ),
+        "StackedPretrainedClassifier (on labeled rows only)": (
+            stacked(),
+            X_labeled,
+            y_labeled,
+        ),
         "StackedPretrainedClassifier (pretraining=None)": (
-            StackedPretrainedClassifier(
-                (256,), pretraining=None, max_iter=max_iter, random_state=0
-            ),
-            X_train[labeled],
-            y_train[labeled],
+            stacked(pretraining=None),
+            X_labeled,
+            y_labeled,
         ),
         "MLPClassifier": (
-            MLPClassifier((256,), max_iter=max_iter, random_state=0),
-            X_train[labeled],
-            y_train[labeled],
+            MLPClassifier(hidden, max_iter=max_iter, random_state=0),
+            X_labeled,
+            y_labeled,
         ),
         "PCA(32) + LogisticRegression": (
             make_pipeline(PCA(32, random_state=0), LogisticRegression(max_iter=2000)),
-            X_train[labeled],
-            y_train[labeled],
+            X_labeled,
+            y_labeled,
         ),
     }
     print(
         f"\ndigits with {labeled.sum()} of {len(y_train)} training labels "
-        f"({fraction:.0%}), hidden layer 256",
+        f"({fraction:.0%}), hidden layers {hidden}",
         file=file,
     )
     header = f"{'model':56s} {'fit s':>6s} {'test acc':>9s}"

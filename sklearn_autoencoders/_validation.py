@@ -33,10 +33,11 @@ def divergence_hint(solver, learning_rate_init):
     """What to tell the user when training diverges."""
     if solver == "lbfgs":
         return "Scale the inputs (for example with StandardScaler) or raise alpha."
+    other = "" if solver == "adam" else ", or use solver='adam'"
     return (
         f"The learning rate (learning_rate_init={learning_rate_init}) is probably "
-        f"too large for solver='{solver}': lower it, scale the inputs (for "
-        "example with StandardScaler), or use solver='adam'."
+        f"too large for solver='{solver}': lower it or scale the inputs (for "
+        f"example with StandardScaler){other}."
     )
 
 

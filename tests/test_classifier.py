@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -16,6 +17,7 @@ from sklearn_autoencoders import (
     DenoisingAutoencoder,
     StackedPretrainedClassifier,
 )
+from sklearn_autoencoders._pretraining import reconstruction_output
 
 FAST = dict(pretrain_max_iter=5, max_iter=5, random_state=0)
 
@@ -88,6 +90,39 @@ def test_unlabeled_rows_feed_pretraining_only(data, monkeypatch):
     }
     np.testing.assert_array_equal(seen["targets"].argmax(axis=1), y[:50])
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+def test_default_pretraining_loss_follows_the_input_range(data, digits):
+    X_unit = digits[0][:200]
+    clf = StackedPretrainedClassifier((8, 4), **FAST).fit(X_unit, digits[2][:200])
+    first, second = clf.autoencoders_
+    assert (first.out_activation, first.loss) == ("logistic", "cross_entropy")
+    # deeper layers reconstruct hidden codes, which are not in [0, 1]
+    assert (second.out_activation, second.loss) == ("identity", "squared_error")
+    assert first.noise == "masking" and first.tied_weights
+    X, y = data  # standardised features, negative values
+    clf = StackedPretrainedClassifier((8,), **FAST).fit(X, y)
+    assert clf.autoencoders_[0].loss == "squared_error"
+    # an explicit template is used as given
+    template = DenoisingAutoencoder(noise="gaussian", noise_level=0.1)
+    clf = StackedPretrainedClassifier((8,), autoencoder=template, **FAST)
+    clf.fit(X_unit, digits[2][:200])
+    assert clf.autoencoders_[0].loss == "squared_error"
+    assert clf.autoencoders_[0].noise == "gaussian"
+
+
+@pytest.mark.parametrize(
+    "X, expected",
+    [
+        (np.array([[0.0, 1.0], [0.5, 0.25]]), "cross_entropy"),
+        (np.array([[0.0, 1.5]]), "squared_error"),
+        (np.array([[-0.1, 0.5]]), "squared_error"),
+        (sp.csr_matrix(np.array([[0.0, 0.0], [0.0, 0.75]])), "cross_entropy"),
+        (sp.csr_matrix(np.array([[0.0, 0.0], [0.0, 2.0]])), "squared_error"),
+    ],
+)
+def test_reconstruction_output(X, expected):
+    assert reconstruction_output(X)["loss"] == expected
 
 
 def test_minus_one_is_a_class_by_default():

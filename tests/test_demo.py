@@ -15,7 +15,7 @@ def test_demo_prints_a_row_per_model():
 def test_demo_few_labels_table():
     out = io.StringIO()
     rows = run_few_labels(max_iter=3, file=out)
-    assert "training labels" in out.getvalue() and len(rows) == 4
+    assert "training labels" in out.getvalue() and len(rows) == 5
     assert all(0 <= accuracy <= 1 for _, accuracy in rows.values())
 
 

@@ -126,7 +126,7 @@ def test_classifier_partial_fit_streams_chunks():
     clf = StackedPretrainedClassifier((16,), learning_rate_init=0.01, random_state=0)
     with pytest.raises(ValueError, match="classes must be passed"):
         clf.partial_fit(X[:100], y[:100])
-    for epoch in range(10):
+    for _epoch in range(10):
         for chunk in np.array_split(np.arange(len(X)), 5):
             clf.partial_fit(X[chunk], y[chunk], classes=np.unique(y))
     assert clf.n_iter_ == 50

@@ -4,13 +4,13 @@ Pre-training with few labels
 
 Only a fraction of the training digits keep their labels. A
 :class:`~sklearn_autoencoders.StackedPretrainedClassifier` pre-trains its
-hidden layer as a denoising autoencoder on *all* training images
-(``unlabeled_label=-1``), then fine-tunes on the labeled ones; it is
+two hidden layers, one denoising autoencoder each, on *all* training
+images (``unlabeled_label=-1``), then fine-tunes on the labeled ones; it is
 compared with the same network without pre-training and with scikit-learn's
-``MLPClassifier``, as the fraction of labels grows. On 8x8 digits the three
-stay within a few points of one another at every fraction: the pixels of
-such small images are already good features, so pre-training buys little
-here (the README's benchmark gives the numbers over several seeds).
+``MLPClassifier``, as the fraction of labels grows. The fewer the labels,
+the more the unlabeled images help (about four points with 2% or 5% of the
+labels in this run); with every label the three end close together. The
+README's benchmark gives the numbers over several seeds, and on MNIST.
 """
 
 import warnings
@@ -36,12 +36,16 @@ for fraction in fractions:
     labeled = rng.random(len(y_train)) < fraction
     y_partial = np.where(labeled, y_train, -1)
     pretrained = StackedPretrainedClassifier(
-        (128,), unlabeled_label=-1, pretrain_max_iter=40, max_iter=100, random_state=0
+        (256, 256),
+        unlabeled_label=-1,
+        pretrain_max_iter=40,
+        max_iter=100,
+        random_state=0,
     ).fit(X_train, y_partial)
     plain = StackedPretrainedClassifier(
-        (128,), pretraining=None, max_iter=100, random_state=0
+        (256, 256), pretraining=None, max_iter=100, random_state=0
     ).fit(X_train[labeled], y_train[labeled])
-    mlp = MLPClassifier((128,), max_iter=300, random_state=0).fit(
+    mlp = MLPClassifier((256, 256), max_iter=300, random_state=0).fit(
         X_train[labeled], y_train[labeled]
     )
     for name, model in zip(scores, (pretrained, plain, mlp)):
@@ -53,5 +57,5 @@ plt.xscale("log")
 plt.xlabel("fraction of training labels")
 plt.ylabel("test accuracy")
 plt.legend()
-plt.title("Digits, one hidden layer of 128 units")
+plt.title("Digits, two hidden layers of 256 units")
 plt.show()
