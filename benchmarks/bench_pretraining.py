@@ -189,7 +189,7 @@ def main():
         "--seeds-large",
         type=int,
         default=5,
-        help="seeds on MNIST (each costs about two minutes)",
+        help="seeds on MNIST (each costs about three minutes)",
     )
     parser.add_argument("--quick", action="store_true", help="digits only, 2 seeds")
     args = parser.parse_args()

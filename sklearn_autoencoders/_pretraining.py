@@ -7,9 +7,9 @@ layers ``1..l-1``; its encoder then initialises that layer of the deep
 network, which is fine-tuned as a whole afterwards.
 """
 
-import numpy as np
-import scipy.sparse as sp
 from sklearn.base import clone
+
+from ._validation import value_range
 
 #: Noise of the default denoising pre-training (Vincent et al., 2010).
 DEFAULT_PRETRAINING_NOISE = {"noise": "masking", "noise_level": 0.3}
@@ -24,8 +24,8 @@ def reconstruction_output(X):
     lifts the fine-tuned accuracy by about 1.5 points over the squared
     error). Other data get an identity output and the squared error.
     """
-    values = X.data if sp.issparse(X) else X
-    if values.size and np.min(values) >= 0 and np.max(values) <= 1:
+    bounds = value_range(X)  # a sparse matrix's implicit zeros are in [0, 1]
+    if bounds is not None and bounds[0] >= 0 and bounds[1] <= 1:
         return {"out_activation": "logistic", "loss": "cross_entropy"}
     return {"out_activation": "identity", "loss": "squared_error"}
 

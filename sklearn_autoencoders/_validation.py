@@ -47,6 +47,19 @@ def generator_from(random_state):
     return np.random.default_rng(seed)
 
 
+def value_range(X):
+    """Smallest and largest stored value of dense or sparse ``X``.
+
+    ``None`` for no stored values. Two reductions, no temporary the size of
+    ``X`` (it may be a memory map); a sparse matrix's implicit zeros are not
+    counted.
+    """
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return None
+    return float(values.min()), float(values.max())
+
+
 def check_magnitude(X):
     """Refuse data whose squared norms overflow its dtype.
 
@@ -54,11 +67,10 @@ def check_magnitude(X):
     values near ``sqrt(finfo.max)`` those sums become inf, and training would
     then stop with a confusing divergence error. Say what to do instead.
     """
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
+    bounds = value_range(X)
+    if bounds is None:
         return X
-    # max(|min|, |max|): no temporary the size of X (it may be a memory map)
-    largest = max(abs(float(values.min())), abs(float(values.max())))
+    largest = max(abs(bounds[0]), abs(bounds[1]))
     limit = np.sqrt(np.finfo(X.dtype).max / (4.0 * X.shape[1]))
     if largest > limit:
         raise ValueError(
