@@ -10,6 +10,7 @@ import functools
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -22,9 +23,21 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import HIDDEN_ACTIVATIONS
-from ._network import Network, forward, squared_reconstruction_errors
+from ._linear import LinearAutoencoder
+from ._network import (
+    Network,
+    embed_pca,
+    forward,
+    row_chunks,
+    squared_reconstruction_errors,
+)
 from ._noise import NOISE_TYPES, Corruption
-from ._pretraining import DEFAULT_PRETRAINING_NOISE, pretrain_layers
+from ._pretraining import (
+    DEFAULT_PRETRAINING_NOISE,
+    pretrain_layers,
+    reconstruction_output,
+)
+from ._schedules import SCHEDULES
 from ._training import History, fitted_history_attributes, run_solver
 from ._validation import (
     accepted_sparse_format,
@@ -36,11 +49,36 @@ from ._validation import (
     restore_on_error,
 )
 
+#: Hidden units of the default (``'auto'``) architecture, at least
+#: ``2 * n_components``: see the user guide's "Getting a good autoencoder".
+AUTO_HIDDEN_UNITS = 256
+
+#: ``alpha='auto'`` is this times ``n_features``: the reconstruction loss
+#: sums over the features, so the penalty keeps the same weight against it
+#: whatever their number (in scikit-learn's MLP, whose loss averages over
+#: the outputs, this is alpha=5e-3).
+AUTO_ALPHA_PER_FEATURE = 5e-3
+
+#: The penalty of each layer's shallow autoencoder in greedy pre-training
+#: when the deep network's own ``alpha`` is ``'auto'`` (what it was measured
+#: with).
+LAYER_ALPHA = 1e-4
+
+#: ``noise_level='auto'`` per noise type. Masking at 50%: a logistic
+#: regression on the 128 codes of MNIST reached 0.925 on a validation split,
+#: against 0.901 at 10% and 0.905 at 30% (Vincent et al. 2010 also found
+#: 25-50% best on MNIST).
+AUTO_NOISE_LEVEL = {"gaussian": 0.1, "masking": 0.5, "salt_and_pepper": 0.1}
+
+#: ``early_stopping='auto'`` needs at least this many held-out rows.
+AUTO_EARLY_STOPPING_MIN_ROWS = 10
+
 _ENGINE_PARAMETER_CONSTRAINTS = {
     "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions(set(SCHEDULES))],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
@@ -73,37 +111,60 @@ class AutoencoderTransformer(
     transposed encoder) and the weight penalty are regularizers; so is early
     stopping on a held-out fraction.
 
+    The defaults are a recipe chosen by measurement (user guide, "Getting a
+    good autoencoder"): one hidden ReLU layer of ``max(256, 2 *
+    n_components)`` units on each side of a linear code, tied weights, a
+    weight penalty that scales with the number of features, a logistic output
+    with the cross-entropy for data in [0, 1] and a linear output with the
+    squared error otherwise, Adam with a warm-up and cosine decay of the
+    learning rate over ``max_iter`` epochs. Where the output is linear the
+    network *starts as PCA* (``init='auto'``) and a held-out 10% keeps it
+    from ending worse than PCA (``early_stopping='auto'``). The lecture's
+    classic shallow tanh autoencoder ``d - n_components - d`` is
+    ``hidden_layer_sizes=()``.
+
     Parameters
     ----------
     n_components : int, default=32
         Size of the code layer: the number of output features of
         ``transform``.
 
-    hidden_layer_sizes : array-like of int, default=()
+    hidden_layer_sizes : array-like of int or 'auto', default='auto'
         Encoder layers between the input and the code; the decoder mirrors
-        them. ``()`` gives the classic shallow ``d - n_components - d``
-        autoencoder.
+        them. ``'auto'`` is one layer of ``max(256, 2 * n_components)``
+        units. ``()`` gives the classic shallow ``d - n_components - d``
+        autoencoder of the lecture (with tanh code units, see
+        ``code_activation``).
 
-    activation : {'tanh', 'logistic', 'relu', 'identity'}, default='tanh'
+    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation of the hidden layers.
 
     code_activation : {'tanh', 'logistic', 'relu', 'identity'}, default=None
-        Activation of the code layer; ``None`` uses ``activation``.
-        ``'identity'`` gives the linear code units of Hinton &
-        Salakhutdinov's deep autoencoders.
+        Activation of the code layer. ``None``: ``'identity'`` when there
+        are hidden layers (the linear code units of Hinton &
+        Salakhutdinov's deep autoencoders), ``'tanh'`` for the shallow
+        autoencoder.
 
-    out_activation : {'identity', 'logistic'}, default='identity'
-        Activation of the reconstruction layer. ``'logistic'`` suits data in
-        [0, 1] and is required by ``loss='cross_entropy'``.
+    out_activation : {'auto', 'identity', 'logistic'}, default='auto'
+        Activation of the reconstruction layer. ``'auto'``: ``'logistic'``
+        when every training value lies in [0, 1] (or when
+        ``loss='cross_entropy'``), ``'identity'`` otherwise. The choice is
+        made on the first ``fit`` or ``partial_fit`` and kept by
+        ``partial_fit`` and warm starts (``out_activation_``).
 
-    loss : {'squared_error', 'cross_entropy'}, default='squared_error'
-        Reconstruction loss. ``'cross_entropy'`` is the binary cross-entropy
-        of a logistic output and needs inputs in [0, 1].
+    loss : {'auto', 'squared_error', 'cross_entropy'}, default='auto'
+        Training loss. ``'cross_entropy'`` is the binary cross-entropy of a
+        logistic output and needs inputs in [0, 1]; ``'auto'`` uses it with
+        a logistic output on data in [0, 1] and the squared error otherwise
+        (``loss_function_``). ``score`` and ``score_samples`` are the squared
+        error whatever the training loss.
 
-    tied_weights : bool, default=False
+    tied_weights : bool, default=True
         If True, each decoder layer uses the transposed weights of its
         mirror encoder layer (its biases stay its own): half the weights and
-        a structural regularizer.
+        a structural regularizer. On by default: it lowered the held-out
+        error on every data set of the quality benchmark (MNIST at code
+        size 64: 0.50 of PCA's against 0.63 untied).
 
     weight_penalty : {'l2', 'elimination'}, default='l2'
         ``'l2'`` is weight decay ``(alpha / 2n) sum w^2``; ``'elimination'``
@@ -111,8 +172,15 @@ class AutoencoderTransformer(
         to zero and leaves large ones nearly free. Biases are never
         penalised; ``n`` is the minibatch size.
 
-    alpha : float, default=1e-4
-        Strength of the weight penalty.
+    alpha : float or 'auto', default='auto'
+        Strength of the weight penalty. ``'auto'`` is ``5e-3 *
+        n_features``: the reconstruction loss sums over the features, so the
+        penalty keeps the same weight against it whatever their number
+        (this is ``alpha=5e-3`` in the convention of scikit-learn's MLP,
+        whose loss averages over the outputs). On MNIST it cuts the held-out
+        error of the default network by a sixth against ``alpha=1e-4``: the
+        network otherwise overfits. With ``pretraining``, each layer's
+        shallow autoencoder uses ``alpha=1e-4`` when this is ``'auto'``.
 
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         ``'adam'`` and ``'sgd'`` (with momentum) train on minibatches;
@@ -123,21 +191,41 @@ class AutoencoderTransformer(
         Minibatch size for the stochastic solvers; ``'auto'`` is
         ``min(200, n_samples)``.
 
-    learning_rate_init : float, default=1e-3
-        Step size of ``'adam'`` and ``'sgd'``.
+    learning_rate : {'cosine', 'constant', 'adaptive'}, default='cosine'
+        Learning-rate schedule of ``'adam'`` and ``'sgd'``, named as in
+        ``MLPRegressor``. ``'cosine'`` rises linearly from 0 to
+        ``learning_rate_init`` over the first 5% of the ``max_iter`` epochs,
+        then decays along a cosine to 1% of it at epoch ``max_iter``
+        (updated every minibatch); reaching ``max_iter`` is then the plan,
+        not a ``ConvergenceWarning``, and a plateau during the warm-up does
+        not count towards ``n_iter_no_change``. ``'constant'`` keeps
+        ``learning_rate_init``. ``'adaptive'`` keeps it while the loss (or
+        validation score) improves and divides it by 5 each time
+        ``n_iter_no_change`` epochs fail to improve by ``tol``; a plateau at
+        1e-6 or less ends training. Each ``partial_fit`` call is one epoch
+        of the schedule (past ``max_iter`` calls ``'cosine'`` stays at its
+        final rate); a warm-started ``fit`` starts the schedule afresh. The
+        per-layer pre-training uses the same schedule over
+        ``pretrain_max_iter`` epochs.
+
+    learning_rate_init : float, default=3e-3
+        Peak step size of ``'adam'`` and ``'sgd'``.
 
     max_iter : int, default=200
         Maximum number of epochs (stochastic solvers) or iterations
-        (``'lbfgs'``).
+        (``'lbfgs'``); the length of the ``'cosine'`` schedule.
 
     tol : float, default=1e-4
         Improvement of the loss (or validation score) below which an epoch
         counts as no progress; for ``'lbfgs'`` the gradient tolerance.
 
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default='auto'
         Hold out ``validation_fraction`` of the data, stop when its score
-        stops improving and restore the best weights. Stochastic solvers
-        only.
+        stops improving and restore the best weights; the starting point
+        competes too, so a network that starts as PCA ends no worse than
+        PCA on the held-out rows. ``'auto'``: only for a network that
+        starts as PCA and has at least 10 rows to hold out. Stochastic
+        solvers only; ``partial_fit`` never holds out rows.
 
     validation_fraction : float, default=0.1
         Fraction held out for early stopping.
@@ -164,6 +252,19 @@ class AutoencoderTransformer(
     warm_start : bool, default=False
         Start ``fit`` from the previous solution instead of a new random
         initialisation.
+
+    init : {'auto', 'pca', 'random'}, default='auto'
+        ``'pca'`` sets the weights so that the network computes PCA's
+        reconstruction exactly before training: in every hidden layer a
+        pair of ReLU units ``relu(z), relu(-z)`` per code unit carries the
+        principal components ``z``, the other hidden units start with zero
+        outgoing weights. Training then starts from PCA's error and moves
+        only where the nonlinear units help. It needs ReLU hidden layers of
+        at least ``2 * n_components`` units and a linear code and output
+        (``out_activation='auto'`` then means ``'identity'``).
+        ``'random'``: Glorot-uniform weights. ``'auto'``:
+        ``'pca'`` where the architecture allows it, else ``'random'``.
+        Ignored with ``pretraining``.
 
     pretraining : {'basic', 'denoising'}, default=None
         Greedy layer-wise pre-training of a deep autoencoder (Hinton &
@@ -213,7 +314,14 @@ class AutoencoderTransformer(
         The loss curve of each layer's pre-training.
 
     best_validation_score_ : float or None
-        Best of ``validation_scores_``; None without early stopping.
+        Best validation score, the starting point included (a network that
+        starts as PCA may keep it); None without early stopping.
+
+    out_activation_ : str
+        The output activation trained with (``out_activation`` resolved).
+
+    loss_function_ : str
+        The training loss (``loss`` resolved).
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -246,12 +354,15 @@ class AutoencoderTransformer(
     _parameter_constraints: dict = {
         **_ENGINE_PARAMETER_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "code_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
-        "out_activation": [StrOptions({"identity", "logistic"})],
-        "loss": [StrOptions({"squared_error", "cross_entropy"})],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "out_activation": [StrOptions({"auto", "identity", "logistic"})],
+        "loss": [StrOptions({"auto", "squared_error", "cross_entropy"})],
         "tied_weights": ["boolean"],
         "weight_penalty": [StrOptions({"l2", "elimination"})],
+        "init": [StrOptions({"auto", "pca", "random"})],
         "pretraining": [StrOptions({"basic", "denoising"}), None],
         "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
     }
@@ -260,20 +371,21 @@ class AutoencoderTransformer(
         self,
         n_components=32,
         *,
-        hidden_layer_sizes=(),
-        activation="tanh",
+        hidden_layer_sizes="auto",
+        activation="relu",
         code_activation=None,
-        out_activation="identity",
-        loss="squared_error",
-        tied_weights=False,
+        out_activation="auto",
+        loss="auto",
+        tied_weights=True,
         weight_penalty="l2",
-        alpha=1e-4,
+        alpha="auto",
         solver="adam",
         batch_size="auto",
-        learning_rate_init=1e-3,
+        learning_rate="cosine",
+        learning_rate_init=3e-3,
         max_iter=200,
         tol=1e-4,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         shuffle=True,
@@ -282,6 +394,7 @@ class AutoencoderTransformer(
         random_state=None,
         verbose=False,
         warm_start=False,
+        init="auto",
         pretraining=None,
         pretrain_max_iter=50,
     ):
@@ -296,6 +409,7 @@ class AutoencoderTransformer(
         self.alpha = alpha
         self.solver = solver
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.tol = tol
@@ -308,6 +422,7 @@ class AutoencoderTransformer(
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.init = init
         self.pretraining = pretraining
         self.pretrain_max_iter = pretrain_max_iter
 
@@ -364,7 +479,7 @@ class AutoencoderTransformer(
         self : object
             The updated autoencoder.
         """
-        if self.early_stopping:
+        if self.early_stopping is True:
             raise ValueError("partial_fit does not support early_stopping=True.")
         reuse = hasattr(self, "coefs_")
         X = self._validate_X(X, reset=not reuse)
@@ -500,18 +615,32 @@ class AutoencoderTransformer(
             X = as_dtype(X, self.coefs_[0].dtype)
         return X
 
-    def _architecture(self, n_features):
+    def _hidden_layer_sizes(self):
+        if isinstance(self.hidden_layer_sizes, str):  # 'auto'
+            return [max(AUTO_HIDDEN_UNITS, 2 * self.n_components)]
+        return check_layer_sizes(self.hidden_layer_sizes)
+
+    def _uses_early_stopping(self, X, starts_as_pca, incremental):
+        """``'auto'``: hold out rows only to guard a network that starts as PCA."""
+        if incremental or self.solver == "lbfgs":
+            return False
+        if self.early_stopping == "auto":
+            n_held_out = int(X.shape[0] * self.validation_fraction)
+            return starts_as_pca and n_held_out >= AUTO_EARLY_STOPPING_MIN_ROWS
+        return self.early_stopping
+
+    def _architecture(self, n_features, out_activation):
         """Layer units, activations and tied pairs of the full network."""
-        hidden = check_layer_sizes(self.hidden_layer_sizes)
+        hidden = self._hidden_layer_sizes()
         encoder = [n_features, *hidden, self.n_components]
         units = encoder + encoder[-2::-1]
-        code = self.code_activation or self.activation
+        code = self.code_activation or ("identity" if hidden else "tanh")
         n_hidden = len(hidden)
         activations = (
             [self.activation] * n_hidden
             + [code]
             + [self.activation] * n_hidden
-            + [self.out_activation]
+            + [out_activation]
         )
         n_encoder = n_hidden + 1
         tied = {}
@@ -519,30 +648,90 @@ class AutoencoderTransformer(
             tied = {n_encoder + j: n_encoder - 1 - j for j in range(n_encoder)}
         return units, activations, tied
 
-    def _check_training_data(self, X):
+    def _reconstruction_output(self, X, reuse):
+        """The output activation and loss to train with, checked against X.
+
+        ``'auto'`` is resolved from the data on a new fit and kept as fitted
+        by ``partial_fit`` and warm starts: the weights belong to it.
+        """
         check_magnitude(X)
-        if self.loss == "cross_entropy":
-            if self.out_activation != "logistic":
+        if reuse:
+            out_activation, loss = self.out_activation_, self.loss_function_
+        else:
+            out_activation = self.out_activation
+            if self.init == "pca" and out_activation == "auto":
+                out_activation = "identity"  # the one output PCA fits into
+            params = reconstruction_output(X, out_activation, self.loss)
+            out_activation, loss = params["out_activation"], params["loss"]
+        if loss == "cross_entropy":
+            if out_activation != "logistic":
                 raise ValueError(
                     "loss='cross_entropy' needs out_activation='logistic', got "
-                    f"out_activation={self.out_activation!r}."
+                    f"out_activation={out_activation!r}."
                 )
             if X.min() < 0 or X.max() > 1:
                 raise ValueError(
                     "loss='cross_entropy' needs inputs in [0, 1]; scale them, "
                     "for example with MinMaxScaler."
                 )
+        return out_activation, loss
 
-    def _make_network(self, X, reuse):
-        units, activations, tied = self._architecture(X.shape[1])
-        loss = self.loss
+    def _alpha(self, n_features):
+        if self.alpha == "auto":
+            return AUTO_ALPHA_PER_FEATURE * n_features
+        return self.alpha
+
+    def _starts_as_pca(self, net, X):
+        """Whether to start from PCA (``init``); checks an explicit 'pca'.
+
+        The network can compute PCA exactly when every hidden unit is a
+        ReLU with room for a (+z, -z) pair per code unit and the code and
+        output are linear; ``'auto'`` starts there whenever it can, except
+        on sparse input, whose PCA needs a dense ``d x d`` scatter matrix.
+        """
+        if self.init == "random" or (self.init == "auto" and sp.issparse(X)):
+            return False
+        n_encoder = net.n_layers // 2
+        hidden = net.layer_units[1:n_encoder] + net.layer_units[n_encoder + 1 : -1]
+        k = net.layer_units[n_encoder]
+        reasons = [
+            (net.activations[n_encoder - 1] != "identity", "code_activation='identity'"),
+            (net.activations[-1] != "identity", "an identity output (out_activation)"),
+            (hidden and self.activation != "relu", "activation='relu'"),
+            (any(h < 2 * k for h in hidden), "hidden layers of at least 2 * n_components"),
+        ]
+        missing = [what for failed, what in reasons if failed]
+        if missing and self.init == "pca":
+            raise ValueError(
+                "init='pca' builds PCA into the network, which needs "
+                + ", ".join(missing)
+                + "."
+            )
+        return not missing
+
+    @staticmethod
+    def _embed_pca(net, X):
+        """Start ``net`` as the PCA of ``X`` (sparse rows: chunk by chunk)."""
+        n_components = net.layer_units[net.n_layers // 2]
+        pca = LinearAutoencoder(min(n_components, *X.shape), center=True)
+        if sp.issparse(X):
+            for _, chunk in row_chunks(X):
+                pca.partial_fit(chunk.toarray())
+        else:
+            pca.fit(X)
+        components = np.zeros((n_components, X.shape[1]))
+        components[: pca.n_components_] = pca.components_
+        embed_pca(net, pca.mean_, components)
+
+    def _make_network(self, X, out_activation, loss, reuse):
+        units, activations, tied = self._architecture(X.shape[1], out_activation)
         network = Network(
             units,
             activations,
             loss,
             tied=tied,
             penalty=self.weight_penalty,
-            alpha=self.alpha,
+            alpha=self._alpha(X.shape[1]),
             dtype=X.dtype,
         )
         if reuse:
@@ -559,10 +748,10 @@ class AutoencoderTransformer(
         Nothing on ``self`` changes until training succeeded, so a diverged
         or invalid fit leaves a fitted model untouched.
         """
-        self._check_training_data(X)
+        out_activation, loss = self._reconstruction_output(X, reuse)
         if reuse and X.dtype != self.coefs_[0].dtype:
             X = X.astype(self.coefs_[0].dtype)
-        net = self._make_network(X, reuse)
+        net = self._make_network(X, out_activation, loss, reuse)
         if incremental and reuse:
             rng = copy.deepcopy(self._rng)
             history = self._history.copy()
@@ -572,13 +761,17 @@ class AutoencoderTransformer(
             history = History()
             optimizer = None
         autoencoders = list(getattr(self, "autoencoders_", [])) if reuse else []
+        pretrain = self.pretraining is not None and not incremental
+        starts_as_pca = not pretrain and self._starts_as_pca(net, X)
         if not reuse:
             net.initialize(rng)
-            if self.pretraining is not None and not incremental:
-                autoencoders = self._pretrain(X, net, rng)
+            if pretrain:
+                autoencoders = self._pretrain(X, net, out_activation, loss, rng)
+            elif starts_as_pca:
+                self._embed_pca(net, X)
         corruption = self._corruption(X, reuse)
         validation = None
-        if self.early_stopping and self.solver != "lbfgs":
+        if self._uses_early_stopping(X, starts_as_pca, incremental):
             validation = functools.partial(self._validation_split, X, rng)
         optimizer = run_solver(
             self,
@@ -593,6 +786,7 @@ class AutoencoderTransformer(
         )
         self.coefs_, self.intercepts_ = net.export_parameters()
         self._activations = net.activations
+        self.out_activation_, self.loss_function_ = out_activation, loss
         self._optimizer, self._history, self._rng = optimizer, history, rng
         self.autoencoders_ = autoencoders
         self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
@@ -601,14 +795,14 @@ class AutoencoderTransformer(
         for name, value in fitted_history_attributes(history).items():
             setattr(self, name, value)
 
-    def _pretrain(self, X, net, rng):
+    def _pretrain(self, X, net, out_activation, loss, rng):
         """Greedy layer-wise pre-training; copies the stack into ``net``."""
         n_encoder = net.n_layers // 2
         autoencoders = pretrain_layers(
             X,
             net.layer_units[1 : n_encoder + 1],
             net.activations[:n_encoder],
-            self._pretraining_template(),
+            self._pretraining_template(out_activation, loss),
             self.pretrain_max_iter,
             rng,
         )
@@ -621,18 +815,25 @@ class AutoencoderTransformer(
     def _pretraining_noise(self):
         return DEFAULT_PRETRAINING_NOISE
 
-    def _pretraining_template(self):
-        """Settings shared by every layer's shallow autoencoder."""
+    def _pretraining_template(self, out_activation, loss):
+        """Settings shared by every layer's shallow autoencoder.
+
+        Everything a layer relies on is set here, so the estimator's own
+        defaults (a hidden layer, early stopping) never leak into it.
+        """
         params = dict(
-            out_activation=self.out_activation,
-            loss=self.loss,
+            out_activation=out_activation,
+            loss=loss,
             tied_weights=True,
             weight_penalty=self.weight_penalty,
-            alpha=self.alpha,
+            # 'auto' is a whole-network default; the layers keep theirs
+            alpha=LAYER_ALPHA if self.alpha == "auto" else self.alpha,
             solver=self.solver,
             batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
             learning_rate_init=self.learning_rate_init,
             tol=self.tol,
+            early_stopping=False,
             shuffle=self.shuffle,
             momentum=self.momentum,
             nesterovs_momentum=self.nesterovs_momentum,
@@ -697,33 +898,42 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         noise_level, to its column's minimum or maximum seen in ``fit``
         (each with probability 1/2).
 
-    noise_level : float, default=0.1
+    noise_level : float or 'auto', default='auto'
         Standard deviation for ``'gaussian'``; the corrupted fraction, in
-        [0, 1), for the other two.
+        [0, 1), for the other two. ``'auto'``: 0.1 for ``'gaussian'`` and
+        ``'salt_and_pepper'``, 0.5 for ``'masking'`` (on MNIST, a logistic
+        regression on 128 codes reached 0.925 with 50% masking against 0.901
+        with 10%).
 
-    hidden_layer_sizes : array-like of int, default=()
-        Encoder layers between the input and the code.
+    hidden_layer_sizes : array-like of int or 'auto', default='auto'
+        Encoder layers between the input and the code; ``'auto'`` is one
+        layer of ``max(256, 2 * n_components)`` units, ``()`` the shallow
+        autoencoder.
 
-    activation : {'tanh', 'logistic', 'relu', 'identity'}, default='tanh'
+    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
         Activation of the hidden layers.
 
     code_activation : {'tanh', 'logistic', 'relu', 'identity'}, default=None
-        Activation of the code layer; ``None`` uses ``activation``.
+        Activation of the code layer; ``None``: linear with hidden layers,
+        tanh without.
 
-    out_activation : {'identity', 'logistic'}, default='identity'
-        Activation of the reconstruction layer.
+    out_activation : {'auto', 'identity', 'logistic'}, default='auto'
+        Activation of the reconstruction layer; ``'auto'``: logistic for
+        training data in [0, 1], linear otherwise.
 
-    loss : {'squared_error', 'cross_entropy'}, default='squared_error'
-        Reconstruction loss.
+    loss : {'auto', 'squared_error', 'cross_entropy'}, default='auto'
+        Training loss; ``'auto'``: the cross-entropy with a logistic output
+        on data in [0, 1], the squared error otherwise.
 
-    tied_weights : bool, default=False
+    tied_weights : bool, default=True
         Decoder weights are the transposed encoder weights.
 
     weight_penalty : {'l2', 'elimination'}, default='l2'
         Weight decay or weight elimination.
 
-    alpha : float, default=1e-4
-        Strength of the weight penalty.
+    alpha : float or 'auto', default='auto'
+        Strength of the weight penalty; ``'auto'`` is ``5e-3 * n_features``
+        (see ``AutoencoderTransformer``).
 
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         Optimizer.
@@ -731,8 +941,11 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     batch_size : int or 'auto', default='auto'
         Minibatch size; ``'auto'`` is ``min(200, n_samples)``.
 
-    learning_rate_init : float, default=1e-3
-        Step size of ``'adam'`` and ``'sgd'``.
+    learning_rate : {'cosine', 'constant', 'adaptive'}, default='cosine'
+        Learning-rate schedule; see ``AutoencoderTransformer``.
+
+    learning_rate_init : float, default=3e-3
+        Peak step size of ``'adam'`` and ``'sgd'``.
 
     max_iter : int, default=200
         Maximum number of epochs or L-BFGS iterations.
@@ -740,8 +953,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     tol : float, default=1e-4
         Minimum improvement per epoch.
 
-    early_stopping : bool, default=False
-        Stop on a held-out validation score and restore the best weights.
+    early_stopping : bool or 'auto', default='auto'
+        Stop on a held-out validation score (clean inputs) and restore the
+        best weights; ``'auto'``: only for a network that starts as PCA.
 
     validation_fraction : float, default=0.1
         Fraction held out for early stopping.
@@ -766,6 +980,10 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
+
+    init : {'auto', 'pca', 'random'}, default='auto'
+        Start as PCA where the architecture allows it (``'auto'``), always
+        (``'pca'``) or from random weights; see ``AutoencoderTransformer``.
 
     pretraining : {'basic', 'denoising'}, default=None
         Greedy layer-wise pre-training of a deep autoencoder; the
@@ -799,7 +1017,13 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         Held-out scores on clean inputs; None without early stopping.
 
     best_validation_score_ : float or None
-        Best of ``validation_scores_``.
+        Best validation score, the starting point included.
+
+    out_activation_ : str
+        The output activation trained with.
+
+    loss_function_ : str
+        The training loss.
 
     autoencoders_ : list of AutoencoderTransformer
         The fitted per-layer autoencoders of the pre-training.
@@ -839,7 +1063,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     _parameter_constraints: dict = {
         **AutoencoderTransformer._parameter_constraints,
         "noise": [StrOptions(set(NOISE_TYPES))],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "noise_level": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -847,21 +1071,22 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         n_components=32,
         *,
         noise="gaussian",
-        noise_level=0.1,
-        hidden_layer_sizes=(),
-        activation="tanh",
+        noise_level="auto",
+        hidden_layer_sizes="auto",
+        activation="relu",
         code_activation=None,
-        out_activation="identity",
-        loss="squared_error",
-        tied_weights=False,
+        out_activation="auto",
+        loss="auto",
+        tied_weights=True,
         weight_penalty="l2",
-        alpha=1e-4,
+        alpha="auto",
         solver="adam",
         batch_size="auto",
-        learning_rate_init=1e-3,
+        learning_rate="cosine",
+        learning_rate_init=3e-3,
         max_iter=200,
         tol=1e-4,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         shuffle=True,
@@ -870,6 +1095,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         random_state=None,
         verbose=False,
         warm_start=False,
+        init="auto",
         pretraining=None,
         pretrain_max_iter=50,
     ):
@@ -885,6 +1111,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             alpha=alpha,
             solver=solver,
             batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             max_iter=max_iter,
             tol=tol,
@@ -897,6 +1124,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            init=init,
             pretraining=pretraining,
             pretrain_max_iter=pretrain_max_iter,
         )
@@ -904,19 +1132,25 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         self.noise_level = noise_level
 
     def _corruption(self, X, reuse):
-        if self.noise != "gaussian" and self.noise_level >= 1:
+        level = self._noise_level()
+        if self.noise != "gaussian" and level >= 1:
             raise ValueError(
                 f"noise_level is the corrupted fraction for noise={self.noise!r} "
-                f"and must be in [0, 1), got {self.noise_level}."
+                f"and must be in [0, 1), got {level}."
             )
         low, high = column_bounds(X)
         if reuse and hasattr(self, "data_min_"):
             low = np.minimum(low, self.data_min_.astype(X.dtype))
             high = np.maximum(high, self.data_max_.astype(X.dtype))
-        return Corruption(self.noise, self.noise_level, low, high)
+        return Corruption(self.noise, level, low, high)
 
     def _commit_corruption(self, corruption):
         self.data_min_, self.data_max_ = corruption.low, corruption.high
 
     def _pretraining_noise(self):
-        return {"noise": self.noise, "noise_level": self.noise_level}
+        return {"noise": self.noise, "noise_level": self._noise_level()}
+
+    def _noise_level(self):
+        if self.noise_level == "auto":
+            return AUTO_NOISE_LEVEL[self.noise]
+        return self.noise_level

@@ -94,6 +94,18 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
     batch_size : int or 'auto', default='auto'
         Minibatch size; ``'auto'`` is ``min(200, n_labeled)``.
 
+    learning_rate : {'constant', 'adaptive', 'cosine'}, default='constant'
+        Learning-rate schedule of ``'adam'`` and ``'sgd'``, in the
+        fine-tuning and in each layer's pre-training. ``'constant'`` keeps
+        ``learning_rate_init``; ``'adaptive'`` divides it by 5 each time
+        ``n_iter_no_change`` epochs fail to improve by ``tol`` (training
+        stops below 1e-6); ``'cosine'`` warms up linearly over the first 5%
+        of ``max_iter`` epochs (``pretrain_max_iter`` for pre-training),
+        then decays along a cosine to 1% of ``learning_rate_init``.
+        ``partial_fit`` counts each call as one epoch of the schedule.
+        ``'constant'`` is the default here because the classifier's defaults
+        were measured with it.
+
     learning_rate_init : float, default=1e-3
         Step size of ``'adam'`` and ``'sgd'``.
 
@@ -221,6 +233,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         solver="adam",
         alpha=1e-4,
         batch_size="auto",
+        learning_rate="constant",
         learning_rate_init=1e-3,
         max_iter=200,
         tol=1e-4,
@@ -243,6 +256,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.tol = tol
@@ -558,7 +572,13 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
     def _template(self, X):
         if self.autoencoder is not None:
             return self.autoencoder
-        params = dict(tied_weights=True, **reconstruction_output(X))
+        params = dict(
+            tied_weights=True,
+            alpha=1e-4,
+            learning_rate=self.learning_rate,
+            learning_rate_init=self.learning_rate_init,
+            **reconstruction_output(X),
+        )
         if self.pretraining == "denoising":
             return DenoisingAutoencoder(**params, **DEFAULT_PRETRAINING_NOISE)
         return AutoencoderTransformer(**params)

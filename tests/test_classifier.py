@@ -107,7 +107,7 @@ def test_default_pretraining_loss_follows_the_input_range(data, digits):
     template = DenoisingAutoencoder(noise="gaussian", noise_level=0.1)
     clf = StackedPretrainedClassifier((8,), autoencoder=template, **FAST)
     clf.fit(X_unit, digits[2][:200])
-    assert clf.autoencoders_[0].loss == "squared_error"
+    assert clf.autoencoders_[0].loss == template.loss == "auto"
     assert clf.autoencoders_[0].noise == "gaussian"
 
 

@@ -13,7 +13,16 @@ ESTIMATORS = [
     AutoencoderTransformer(),
     AutoencoderTransformer(n_components=3, tied_weights=True),
     AutoencoderTransformer(n_components=2, solver="lbfgs", max_iter=50),
-    AutoencoderTransformer(n_components=2, solver="sgd", learning_rate_init=0.01),
+    AutoencoderTransformer(
+        n_components=2,
+        solver="sgd",
+        learning_rate_init=0.01,
+        hidden_layer_sizes=(),
+        activation="tanh",
+    ),
+    AutoencoderTransformer(n_components=2, solver="sgd", learning_rate_init=1e-4),
+    AutoencoderTransformer(n_components=2, init="random", learning_rate="adaptive"),
+    AutoencoderTransformer(n_components=2, init="pca", learning_rate="constant"),
     AutoencoderTransformer(
         n_components=2, activation="relu", weight_penalty="elimination"
     ),

@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_autoencoders import AutoencoderTransformer, DenoisingAutoencoder
@@ -42,6 +43,8 @@ def estimators(draw):
         solver=draw(st.sampled_from(["adam", "sgd", "lbfgs"])),
         batch_size=draw(st.sampled_from(["auto", 1, 7])),
         max_iter=draw(st.integers(1, 4)),
+        learning_rate=draw(st.sampled_from(["cosine", "constant", "adaptive"])),
+        init=draw(st.sampled_from(["auto", "random"])),
         random_state=draw(st.integers(0, 2**16)),
     )
     if Estimator is DenoisingAutoencoder:
@@ -78,3 +81,39 @@ def test_same_random_state_gives_identical_models(X, estimator):
         first = estimator.fit(X).transform(X)
         second = estimator.fit(X).transform(X)
     np.testing.assert_array_equal(first, second)
+
+
+@st.composite
+def pca_networks(draw):
+    n_components = draw(st.integers(1, 4))
+    depth = draw(st.integers(0, 2))
+    hidden = tuple(
+        2 * n_components + draw(st.integers(0, 3)) for _ in range(depth)
+    )
+    n_features = draw(st.integers(n_components, 9))
+    n_samples = draw(st.integers(n_features + 1, 40))
+    seed = draw(st.integers(0, 2**16))
+    X = np.random.default_rng(seed).normal(size=(n_samples, n_features))
+    X *= np.linspace(3, 0.5, n_features)  # distinct principal directions
+    return X + draw(st.floats(-5, 5)), n_components, hidden
+
+
+@SETTINGS
+@given(problem=pca_networks())
+def test_network_that_starts_as_pca_computes_pca(problem):
+    """init='pca' puts PCA's exact reconstruction and codes into the network."""
+    X, n_components, hidden = problem
+    ae = AutoencoderTransformer(
+        n_components,
+        hidden_layer_sizes=hidden,
+        code_activation="identity",
+        init="pca",
+        early_stopping=False,
+        learning_rate_init=1e-30,  # a step that changes nothing
+        max_iter=1,
+        random_state=0,
+    ).fit(X)
+    pca = PCA(n_components).fit(X)
+    reconstruction = pca.inverse_transform(pca.transform(X))
+    np.testing.assert_allclose(ae.reconstruct(X), reconstruction, atol=1e-9)
+    np.testing.assert_allclose(ae.transform(X), pca.transform(X), atol=1e-9)

@@ -19,6 +19,8 @@ X, _ = load_digits(return_X_y=True)
 X = X / 16.0
 dae = DenoisingAutoencoder(
     36,
+    hidden_layer_sizes=(),  # the shallow autoencoder: tanh code units
+    activation="tanh",
     noise="masking",
     noise_level=0.3,
     tied_weights=True,
