@@ -59,3 +59,42 @@ def mnist_5000():
 
     X, y = mnist_data()
     return (X / 255.0).astype(np.float32), y
+
+
+def torch_tied_autoencoder(n_features, hidden, n_components, seed=0):
+    """The package's default network in PyTorch, for same-run comparisons.
+
+    ReLU hidden layers, a linear code, a linear output (logits), each decoder
+    layer its mirror's transposed weight with a bias of its own, Glorot-
+    uniform weights and biases as the package draws them. Returns
+    ``(encode, reconstruct_logits, parameters, weights)``.
+    """
+    import math
+
+    import torch
+
+    torch.manual_seed(seed)
+    sizes = [n_features, *hidden, n_components]
+    layers = [torch.nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    decoder_biases = [torch.nn.Parameter(torch.empty(m.in_features)) for m in layers]
+    for m, b in zip(layers, decoder_biases):
+        bound = math.sqrt(6.0 / (m.in_features + m.out_features))
+        for p in (m.weight, m.bias, b):
+            torch.nn.init.uniform_(p, -bound, bound)
+
+    def encode(X):
+        for i, m in enumerate(layers):
+            X = m(X)
+            if i < len(layers) - 1:
+                X = torch.relu(X)
+        return X
+
+    def decode(codes):
+        for i, (m, b) in enumerate(zip(layers[::-1], decoder_biases[::-1])):
+            codes = torch.nn.functional.linear(codes, m.weight.t(), b)
+            if i < len(layers) - 1:
+                codes = torch.relu(codes)
+        return codes
+
+    parameters = [p for m in layers for p in m.parameters()] + decoder_biases
+    return encode, decode, parameters, [m.weight for m in layers]

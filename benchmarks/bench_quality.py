@@ -38,7 +38,7 @@ import time
 import warnings
 
 import numpy as np
-from _common import blas_summary, mnist_5000
+from _common import blas_summary, mnist_5000, torch_tied_autoencoder
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -120,40 +120,11 @@ def torch_recipe(X_train, n_components, hidden, max_iter, seed):
         return None
     from sklearn_autoencoders._schedules import cosine_factor
 
-    torch.manual_seed(seed)
     d = X_train.shape[1]
     unit_range = X_train.min() >= 0 and X_train.max() <= 1
-    sizes = [d, *hidden, n_components]
-
-    def stack(units, last_linear):
-        layers = []
-        for i, (a, b) in enumerate(zip(units[:-1], units[1:])):
-            linear = torch.nn.Linear(a, b)
-            bound = math.sqrt(6.0 / (a + b))  # Glorot, as the package
-            torch.nn.init.uniform_(linear.weight, -bound, bound)
-            torch.nn.init.uniform_(linear.bias, -bound, bound)
-            layers.append(linear)
-            if not (last_linear and i == len(units) - 2):
-                layers.append(torch.nn.ReLU())
-        return torch.nn.Sequential(*layers)
-
-    encoder = stack(sizes, last_linear=True)
-    # tied decoder: each layer uses its mirror's transposed weight, own bias
-    linears = [m for m in encoder if isinstance(m, torch.nn.Linear)][::-1]
-    biases = [torch.nn.Parameter(torch.zeros(m.in_features)) for m in linears]
-    for m, b in zip(linears, biases):
-        bound = math.sqrt(6.0 / (m.in_features + m.out_features))
-        torch.nn.init.uniform_(b, -bound, bound)
-
-    def decoder(codes):
-        out = codes
-        for i, (m, b) in enumerate(zip(linears, biases)):
-            out = torch.nn.functional.linear(out, m.weight.t(), b)
-            if i < len(linears) - 1:
-                out = torch.relu(out)
-        return out
-
-    params = list(encoder.parameters()) + biases
+    encoder, decoder, params, weights = torch_tied_autoencoder(
+        d, hidden, n_components, seed
+    )
     batch_size, lr = 200, 3e-3
     # The package's penalty is (alpha / 2n) sum w^2 per batch, alpha='auto'
     # being 5e-3 * n_features.
@@ -179,7 +150,7 @@ def torch_recipe(X_train, n_components, hidden, max_iter, seed):
             else:
                 loss = 0.5 * ((logits - rows) ** 2).sum()
             loss = loss / len(rows)
-            penalty = sum((p * p).sum() for p in params if p.dim() == 2)
+            penalty = sum((w * w).sum() for w in weights)
             loss = loss + 0.5 * alpha / len(rows) * penalty
             optimizer.zero_grad()
             loss.backward()
@@ -238,7 +209,9 @@ def run_dataset(name, load, k, standardize, seeds, with_torch):
             rows.setdefault(label, []).append(values)
         print(
             f"  {name} seed {seed}: "
-            + ", ".join(f"{label} {v[0]:.3f} ({v[1]:.1f} s)" for label, v in results.items()),
+            + ", ".join(
+                f"{label} {v[0]:.3f} ({v[1]:.1f} s)" for label, v in results.items()
+            ),
             flush=True,
         )
     return rows
@@ -283,9 +256,7 @@ def features(seeds):
         row = []
         for model in models:
             model.fit(X_train)
-            row.append(
-                code_accuracy(model.transform, X_train, y_train, X_test, y_test)
-            )
+            row.append(code_accuracy(model.transform, X_train, y_train, X_test, y_test))
         scores.append(row)
         print(f"| {seed} | " + " | ".join(f"{a:.3f}" for a in row) + " |", flush=True)
     mean = np.mean(scores, axis=0)

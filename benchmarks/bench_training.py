@@ -27,7 +27,12 @@ import argparse
 import warnings
 
 import numpy as np
-from _common import blas_summary, digit_images_28, median_time
+from _common import (
+    blas_summary,
+    digit_images_28,
+    median_time,
+    torch_tied_autoencoder,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
@@ -123,28 +128,14 @@ def torch_recipe(X, epochs, hidden):
 
     from sklearn_autoencoders._schedules import cosine_factor
 
-    torch.manual_seed(0)
     data = torch.from_numpy(X)
     n, d = data.shape
-    sizes = [d, *hidden, RECIPE_CODE]
+    encode, decode, parameters, weights = torch_tied_autoencoder(d, hidden, RECIPE_CODE)
 
-    encoder = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        encoder += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-    encoder = torch.nn.Sequential(*encoder[:-1])  # linear code
-    linears = [m for m in encoder if isinstance(m, torch.nn.Linear)][::-1]
-    biases = [torch.nn.Parameter(torch.zeros(m.in_features)) for m in linears]
+    def net(batch):
+        return decode(encode(batch))
 
-    def net(batch):  # tied decoder: transposed encoder weights, own biases
-        out = encoder(batch)
-        for i, (m, b) in enumerate(zip(linears, biases)):
-            out = torch.nn.functional.linear(out, m.weight.t(), b)
-            if i < len(linears) - 1:
-                out = torch.relu(out)
-        return out
-
-    weights = [m.weight for m in linears]
-    optimizer = torch.optim.Adam(list(encoder.parameters()) + biases, lr=3e-3)
+    optimizer = torch.optim.Adam(parameters, lr=3e-3)
     alpha = 5e-3 * d  # alpha='auto'
     batch = 200
     n_batches = -(-n // batch)
@@ -198,9 +189,7 @@ def recipe_part(X32, epochs, repeats):
             mine = seconds[
                 f"{'defaults' if hidden == '(256,)' else 'recipe'} {hidden} f32"
             ]
-            print(
-                f"ours / PyTorch {hidden}: {mine / torch_time:.2f}x (ceiling 1.0x)"
-            )
+            print(f"ours / PyTorch {hidden}: {mine / torch_time:.2f}x (ceiling 1.0x)")
 
 
 def main():

@@ -695,10 +695,16 @@ class AutoencoderTransformer(
         hidden = net.layer_units[1:n_encoder] + net.layer_units[n_encoder + 1 : -1]
         k = net.layer_units[n_encoder]
         reasons = [
-            (net.activations[n_encoder - 1] != "identity", "code_activation='identity'"),
+            (
+                net.activations[n_encoder - 1] != "identity",
+                "code_activation='identity'",
+            ),
             (net.activations[-1] != "identity", "an identity output (out_activation)"),
             (hidden and self.activation != "relu", "activation='relu'"),
-            (any(h < 2 * k for h in hidden), "hidden layers of at least 2 * n_components"),
+            (
+                any(h < 2 * k for h in hidden),
+                "hidden layers of at least 2 * n_components",
+            ),
         ]
         missing = [what for failed, what in reasons if failed]
         if missing and self.init == "pca":

@@ -247,6 +247,7 @@ class Network:
         self._A = [np.empty((batch_size, u), dtype=self.dtype) for u in units]
         self._deltas = [np.empty((batch_size, u), dtype=self.dtype) for u in units]
         self._scratch = np.empty(batch_size * max(units), dtype=self.dtype)
+        self._ones = np.ones(batch_size, dtype=self.dtype)
         self._tied_tmp = [
             None
             if writes
@@ -302,7 +303,10 @@ class Network:
             delta = deltas[layer]
             self._weight_gradient(layer, A[layer], delta)
             if self.biases:
-                np.sum(delta, axis=0, out=self.intercept_grads[layer])
+                # a row of ones times delta: BLAS, twice as fast as sum(axis=0)
+                np.matmul(
+                    self._ones[:n_samples], delta, out=self.intercept_grads[layer]
+                )
             if layer > 0:
                 previous = deltas[layer - 1]
                 np.matmul(delta, self.coefs[layer].T, out=previous)

@@ -209,20 +209,8 @@ def test_stochastic_training_reduces_loss_and_corruption_feeds_input_only():
     assert history.n_iter == 30
 
 
-def test_early_stopping_restores_best_parameters():
-    X = _linear_problem()
-    net = Network([5, 3, 5], ["tanh", "identity"], "squared_error")
-    net.initialize(np.random.default_rng(0))
-    scores, thetas = [], []
-
-    def validation_score(network):
-        # Called once at the start, then after every epoch: a score that
-        # peaks at epoch 3, then falls.
-        score = -abs(len(scores) - 3.0)
-        scores.append(score)
-        thetas.append(network.theta.copy())
-        return score
-
+def _fit_with_validation(net, X, validation_score):
+    """Full-batch Adam epochs with early stopping on ``validation_score``."""
     history = History()
     fit_stochastic(
         net,
@@ -237,6 +225,24 @@ def test_early_stopping_restores_best_parameters():
         history=history,
         validation_score=validation_score,
     )
+    return history
+
+
+def test_early_stopping_restores_best_parameters():
+    X = _linear_problem()
+    net = Network([5, 3, 5], ["tanh", "identity"], "squared_error")
+    net.initialize(np.random.default_rng(0))
+    scores, thetas = [], []
+
+    def validation_score(network):
+        # Called once at the start, then after every epoch: a score that
+        # peaks at epoch 3, then falls.
+        score = -abs(len(scores) - 3.0)
+        scores.append(score)
+        thetas.append(network.theta.copy())
+        return score
+
+    history = _fit_with_validation(net, X, validation_score)
     assert history.n_iter == 6
     np.testing.assert_array_equal(net.theta, thetas[3])
 
@@ -252,20 +258,7 @@ def test_early_stopping_keeps_the_start_when_no_epoch_beats_it():
         calls.append(None)
         return 1.0 if len(calls) == 1 else 0.0  # the start is best
 
-    history = History()
-    fit_stochastic(
-        net,
-        X,
-        optimizer=AdamOptimizer(net.n_params, np.float64, 0.01),
-        batch_size=50,
-        max_iter=50,
-        tol=0.0,
-        n_iter_no_change=2,
-        shuffle=False,
-        rng=np.random.default_rng(0),
-        history=history,
-        validation_score=validation_score,
-    )
+    history = _fit_with_validation(net, X, validation_score)
     assert history.n_iter == 3 and history.best_validation_score == 1.0
     np.testing.assert_array_equal(net.theta, start)
 

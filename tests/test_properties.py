@@ -87,9 +87,7 @@ def test_same_random_state_gives_identical_models(X, estimator):
 def pca_networks(draw):
     n_components = draw(st.integers(1, 4))
     depth = draw(st.integers(0, 2))
-    hidden = tuple(
-        2 * n_components + draw(st.integers(0, 3)) for _ in range(depth)
-    )
+    hidden = tuple(2 * n_components + draw(st.integers(0, 3)) for _ in range(depth))
     n_features = draw(st.integers(n_components, 9))
     n_samples = draw(st.integers(n_features + 1, 40))
     seed = draw(st.integers(0, 2**16))

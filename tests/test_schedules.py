@@ -70,7 +70,9 @@ def _cosine(progress, max_iter, peak):
     if progress <= warmup:
         return peak * progress / warmup
     decay = (min(progress, max_iter) - warmup) / (max_iter - warmup)
-    return peak * (FINAL_FACTOR + (1 - FINAL_FACTOR) * (1 + math.cos(math.pi * decay)) / 2)
+    return peak * (
+        FINAL_FACTOR + (1 - FINAL_FACTOR) * (1 + math.cos(math.pi * decay)) / 2
+    )
 
 
 def test_constant_schedule_keeps_the_initial_rate():
