@@ -37,6 +37,17 @@ def row_chunks(X, indices=None, chunk_size=FORWARD_CHUNK_SIZE):
         yield rows, (X[rows] if indices is None else X[indices[rows]])
 
 
+def chunk_rows(coefs):
+    """Rows per chunk such that no layer's chunk outgrows the input's.
+
+    ``FORWARD_CHUNK_SIZE`` rows of the input, fewer when a layer is wider
+    than the input (a 256-unit hidden layer on 50 features): memory stays
+    within a few input-sized chunks whatever the architecture.
+    """
+    widest = max(W.shape[1] for W in coefs)
+    return max(1, int(FORWARD_CHUNK_SIZE * min(1.0, coefs[0].shape[0] / widest)))
+
+
 def _forward_chunk(coefs, intercepts, activations, A):
     for W, b, act in zip(coefs, intercepts, activations):
         A = A @ W  # a sparse first chunk gives a dense product
@@ -69,7 +80,7 @@ def forward(coefs, intercepts, activations, X, n_layers=None):
     n_layers = len(coefs) if n_layers is None else n_layers
     out = np.empty((X.shape[0], coefs[n_layers - 1].shape[1]), dtype=coefs[0].dtype)
     layers = (coefs[:n_layers], intercepts[:n_layers], activations[:n_layers])
-    for rows, chunk in row_chunks(X):
+    for rows, chunk in row_chunks(X, chunk_size=chunk_rows(layers[0])):
         out[rows] = _forward_chunk(*layers, chunk)
     return out
 
@@ -78,7 +89,7 @@ def squared_reconstruction_errors(coefs, intercepts, activations, X, indices=Non
     """Per-sample ``||g(x) - x||^2`` of an autoencoder, chunk by chunk."""
     n_rows = X.shape[0] if indices is None else len(indices)
     errors = np.empty(n_rows, dtype=coefs[0].dtype)
-    for rows, chunk in row_chunks(X, indices):
+    for rows, chunk in row_chunks(X, indices, chunk_rows(coefs)):
         reconstruction = _forward_chunk(coefs, intercepts, activations, chunk)
         reconstruction -= chunk.toarray() if sp.issparse(chunk) else chunk
         errors[rows] = np.einsum("ij,ij->i", reconstruction, reconstruction)
