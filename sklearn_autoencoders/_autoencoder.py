@@ -658,23 +658,11 @@ class AutoencoderTransformer(
         if reuse:
             out_activation, loss = self.out_activation_, self.loss_function_
         else:
-            out_activation = self.out_activation
+            out_activation, loss = self.out_activation, self.loss
             if self.init == "pca" and out_activation == "auto":
                 out_activation = "identity"  # the one output PCA fits into
-            params = reconstruction_output(X, out_activation, self.loss)
-            out_activation, loss = params["out_activation"], params["loss"]
-        if loss == "cross_entropy":
-            if out_activation != "logistic":
-                raise ValueError(
-                    "loss='cross_entropy' needs out_activation='logistic', got "
-                    f"out_activation={out_activation!r}."
-                )
-            if X.min() < 0 or X.max() > 1:
-                raise ValueError(
-                    "loss='cross_entropy' needs inputs in [0, 1]; scale them, "
-                    "for example with MinMaxScaler."
-                )
-        return out_activation, loss
+        params = reconstruction_output(X, out_activation, loss)
+        return params["out_activation"], params["loss"]
 
     def _alpha(self, n_features):
         if self.alpha == "auto":
@@ -700,7 +688,10 @@ class AutoencoderTransformer(
                 "code_activation='identity'",
             ),
             (net.activations[-1] != "identity", "an identity output (out_activation)"),
-            (hidden and self.activation != "relu", "activation='relu'"),
+            (
+                any(a != "relu" for a in net.activations[: n_encoder - 1]),
+                "activation='relu'",
+            ),
             (
                 any(h < 2 * k for h in hidden),
                 "hidden layers of at least 2 * n_components",

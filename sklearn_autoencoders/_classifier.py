@@ -98,8 +98,8 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         Learning-rate schedule of ``'adam'`` and ``'sgd'``, in the
         fine-tuning and in each layer's pre-training. ``'constant'`` keeps
         ``learning_rate_init``; ``'adaptive'`` divides it by 5 each time
-        ``n_iter_no_change`` epochs fail to improve by ``tol`` (training
-        stops below 1e-6); ``'cosine'`` warms up linearly over the first 5%
+        ``n_iter_no_change`` epochs fail to improve by ``tol`` (a plateau
+        at 1e-6 or less ends training); ``'cosine'`` warms up linearly over the first 5%
         of ``max_iter`` epochs (``pretrain_max_iter`` for pre-training),
         then decays along a cosine to 1% of ``learning_rate_init``.
         ``partial_fit`` counts each call as one epoch of the schedule.
