@@ -7,11 +7,13 @@ scikit-learn's ``check_estimator``, built on one numpy + BLAS engine.
 from ._autoencoder import AutoencoderTransformer, DenoisingAutoencoder
 from ._classifier import StackedPretrainedClassifier
 from ._linear import LinearAutoencoder
+from ._outlier import AutoencoderOutlierDetector
 from ._training import DivergenceError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "DenoisingAutoencoder",
     "DivergenceError",

@@ -27,13 +27,16 @@ from ._linear import LinearAutoencoder
 from ._network import (
     Network,
     embed_pca,
+    fold_standardization,
     forward,
     row_chunks,
     squared_reconstruction_errors,
+    unfold_standardization,
 )
 from ._noise import NOISE_TYPES, Corruption
 from ._pretraining import (
     DEFAULT_PRETRAINING_NOISE,
+    fold_into_first_layer,
     pretrain_layers,
     reconstruction_output,
 )
@@ -46,7 +49,9 @@ from ._validation import (
     check_magnitude,
     column_bounds,
     generator_from,
+    input_standardization,
     restore_on_error,
+    standardized,
 )
 
 #: Hidden units of the default (``'auto'``) architecture, at least
@@ -280,6 +285,27 @@ class AutoencoderTransformer(
     pretrain_max_iter : int, default=50
         Epochs (or L-BFGS iterations) of each layer's pre-training.
 
+    standardize : bool or 'auto', default='auto'
+        Train on standardised features ``(x - mean) / std``. The units, the
+        initialisation and the learning rates are made for data of unit
+        scale; raw measurements (values in the hundreds or thousands) would
+        saturate the units or make the updates explode. After training the
+        standardisation is folded into the first and last layers, so
+        ``transform``, ``inverse_transform`` and ``score_samples`` take and
+        return raw data. ``'auto'`` standardises only data with a column
+        whose ``|mean| + std`` exceeds 10 (or whose every value is below
+        0.1 in magnitude), and never with an explicit
+        ``out_activation='logistic'``; data in [0, 1] and already scaled
+        data are left as they are (two reductions decide that). ``False``
+        on data far from unit scale warns. The
+        training loss then weighs every feature equally (as after a
+        ``StandardScaler``), while ``score`` measures raw squared error.
+        Sparse input is scaled by each column's root mean square, not
+        centred. The standardised copy of ``X`` costs one copy of the data;
+        scale data larger than memory beforehand. In float32, a column whose
+        mean is ``m`` times its spread loses about ``log10(m)`` digits in the
+        folded first layer; center such data first or pass float64.
+
     Attributes
     ----------
     coefs_ : list of ndarray
@@ -323,6 +349,10 @@ class AutoencoderTransformer(
     loss_function_ : str
         The training loss (``loss`` resolved).
 
+    input_mean_, input_scale_ : ndarray of shape (`n_features_in_`,) or None
+        The standardisation trained with (folded into ``coefs_`` and
+        ``intercepts_``); None when the data were not standardised.
+
     n_features_in_ : int
         Number of features seen during ``fit``.
 
@@ -365,6 +395,7 @@ class AutoencoderTransformer(
         "init": [StrOptions({"auto", "pca", "random"})],
         "pretraining": [StrOptions({"basic", "denoising"}), None],
         "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "standardize": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -397,6 +428,7 @@ class AutoencoderTransformer(
         init="auto",
         pretraining=None,
         pretrain_max_iter=50,
+        standardize="auto",
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -425,6 +457,7 @@ class AutoencoderTransformer(
         self.init = init
         self.pretraining = pretraining
         self.pretrain_max_iter = pretrain_max_iter
+        self.standardize = standardize
 
     # -- public API -----------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -654,7 +687,6 @@ class AutoencoderTransformer(
         ``'auto'`` is resolved from the data on a new fit and kept as fitted
         by ``partial_fit`` and warm starts: the weights belong to it.
         """
-        check_magnitude(X)
         if reuse:
             out_activation, loss = self.out_activation_, self.loss_function_
         else:
@@ -720,7 +752,26 @@ class AutoencoderTransformer(
         components[: pca.n_components_] = pca.components_
         embed_pca(net, pca.mean_, components)
 
-    def _make_network(self, X, out_activation, loss, reuse):
+    def _input_scaling(self, X, reuse):
+        """``(mean, scale)`` the network trains on, or None (``standardize``).
+
+        Standardising needs a linear output (folded back into the last layer
+        after training), so 'auto' leaves a requested logistic output alone.
+        """
+        if reuse:
+            if self.input_mean_ is None:
+                return None
+            return self.input_mean_, self.input_scale_
+        if self.standardize == "auto" and self.out_activation == "logistic":
+            return None
+        if self.standardize is True and self.out_activation == "logistic":
+            raise ValueError(
+                "standardize=True needs a linear output: set out_activation to "
+                "'auto' or 'identity', or standardize=False."
+            )
+        return input_standardization(X, self.standardize)
+
+    def _make_network(self, X, out_activation, loss, reuse, scaling=None):
         units, activations, tied = self._architecture(X.shape[1], out_activation)
         network = Network(
             units,
@@ -732,7 +783,10 @@ class AutoencoderTransformer(
             dtype=X.dtype,
         )
         if reuse:
-            network.set_parameters(self.coefs_, self.intercepts_)
+            coefs, intercepts = self.coefs_, self.intercepts_
+            if scaling is not None:
+                coefs, intercepts = unfold_standardization(coefs, intercepts, *scaling)
+            network.set_parameters(coefs, intercepts)
         return network
 
     def _corruption(self, X, reuse):
@@ -745,10 +799,14 @@ class AutoencoderTransformer(
         Nothing on ``self`` changes until training succeeded, so a diverged
         or invalid fit leaves a fitted model untouched.
         """
-        out_activation, loss = self._reconstruction_output(X, reuse)
+        check_magnitude(X)
         if reuse and X.dtype != self.coefs_[0].dtype:
             X = X.astype(self.coefs_[0].dtype)
-        net = self._make_network(X, out_activation, loss, reuse)
+        scaling = self._input_scaling(X, reuse)
+        if scaling is not None:
+            X = standardized(X, *scaling)
+        out_activation, loss = self._reconstruction_output(X, reuse)
+        net = self._make_network(X, out_activation, loss, reuse, scaling)
         if incremental and reuse:
             rng = copy.deepcopy(self._rng)
             history = self._history.copy()
@@ -782,6 +840,13 @@ class AutoencoderTransformer(
             validation=validation,
         )
         self.coefs_, self.intercepts_ = net.export_parameters()
+        if scaling is not None:
+            self.coefs_, self.intercepts_ = fold_standardization(
+                self.coefs_, self.intercepts_, *scaling
+            )
+        if not reuse:
+            fold_into_first_layer(autoencoders, scaling)
+        self.input_mean_, self.input_scale_ = scaling or (None, None)
         self._activations = net.activations
         self.out_activation_, self.loss_function_ = out_activation, loss
         self._optimizer, self._history, self._rng = optimizer, history, rng
@@ -990,6 +1055,10 @@ class DenoisingAutoencoder(AutoencoderTransformer):
     pretrain_max_iter : int, default=50
         Epochs of each layer's pre-training.
 
+    standardize : bool or 'auto', default='auto'
+        Train on standardised features where the data are far from unit
+        scale; see ``AutoencoderTransformer``.
+
     Attributes
     ----------
     coefs_ : list of ndarray
@@ -1021,6 +1090,9 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 
     loss_function_ : str
         The training loss.
+
+    input_mean_, input_scale_ : ndarray of shape (`n_features_in_`,) or None
+        The standardisation trained with; None when not standardised.
 
     autoencoders_ : list of AutoencoderTransformer
         The fitted per-layer autoencoders of the pre-training.
@@ -1095,6 +1167,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         init="auto",
         pretraining=None,
         pretrain_max_iter=50,
+        standardize="auto",
     ):
         super().__init__(
             n_components,
@@ -1124,6 +1197,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
             init=init,
             pretraining=pretraining,
             pretrain_max_iter=pretrain_max_iter,
+            standardize=standardize,
         )
         self.noise = noise
         self.noise_level = noise_level

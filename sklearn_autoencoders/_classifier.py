@@ -19,9 +19,15 @@ from ._autoencoder import (
     AutoencoderTransformer,
     DenoisingAutoencoder,
 )
-from ._network import Network, forward
+from ._network import (
+    Network,
+    fold_standardization,
+    forward,
+    unfold_standardization,
+)
 from ._pretraining import (
     DEFAULT_PRETRAINING_NOISE,
+    fold_into_first_layer,
     pretrain_layers,
     reconstruction_output,
 )
@@ -32,7 +38,9 @@ from ._validation import (
     check_layer_sizes,
     check_magnitude,
     generator_from,
+    input_standardization,
     restore_on_error,
+    standardized,
 )
 
 
@@ -144,6 +152,16 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         Continue fine-tuning from the previous solution (no new
         pre-training).
 
+    standardize : bool or 'auto', default='auto'
+        Train on standardised features ``(x - mean) / std``, folded into the
+        first layer afterwards so that every method takes raw data.
+        ``'auto'`` standardises only data with a column whose ``|mean| +
+        std`` exceeds 10 (or whose every value is below 0.1 in
+        magnitude): raw measurements would saturate the units. Data in
+        [0, 1] keep the
+        cross-entropy first pre-training layer. ``partial_fit`` fixes the
+        standardisation on its first call.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -154,6 +172,10 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
 
     intercepts_ : list of ndarray
         Bias vectors.
+
+    input_mean_, input_scale_ : ndarray of shape (`n_features_in_`,) or None
+        The standardisation trained with (folded into ``coefs_[0]`` and
+        ``intercepts_[0]``); None when the data were not standardised.
 
     autoencoders_ : list of AutoencoderTransformer
         The fitted per-layer autoencoders; empty without pre-training.
@@ -219,6 +241,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         "autoencoder": [HasMethods(["fit", "transform"]), None],
         "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
         "unlabeled_label": [Integral, str, None],
+        "standardize": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -246,6 +269,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         random_state=None,
         verbose=False,
         warm_start=False,
+        standardize="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -269,6 +293,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.standardize = standardize
 
     @_fit_context(prefer_skip_nested_validation=False)
     @restore_on_error
@@ -300,6 +325,9 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         if reuse:
             X = as_dtype(X, self.coefs_[0].dtype)
         check_magnitude(X)
+        scaling = self._input_scaling(X, reuse)
+        if scaling is not None:
+            X = standardized(X, *scaling)
         labeled, classes = self._split_labels(y)
         if reuse and not np.array_equal(classes, self.classes_):
             raise ValueError(
@@ -312,16 +340,17 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         X_labeled, y_labeled = X[labeled], y[labeled]
         Y = self._one_hot(y_labeled, classes, X.dtype)
         if reuse:
-            net.set_parameters(self.coefs_, self.intercepts_)
+            net.set_parameters(*self._network_parameters(scaling))
             autoencoders = self.autoencoders_
         else:
             net.initialize(rng)
             autoencoders = self._pretrain(X, hidden, net, rng)
             if autoencoders:
                 self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
+            fold_into_first_layer(autoencoders, scaling)
         history = History()
         optimizer = self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
-        self._commit(net, classes, autoencoders, history, optimizer, rng)
+        self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         return self
 
     def _check_stochastic_solver(self):
@@ -372,6 +401,11 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             accept_sparse=accepted_sparse_format(self.solver),
         )
         check_magnitude(X)
+        if not first:
+            X = as_dtype(X, self.coefs_[0].dtype)
+        scaling = self._input_scaling(X, not first)
+        if scaling is not None:
+            X = standardized(X, *scaling)
         labeled = self._labeled_rows(y)
         classes = np.unique(classes) if first else self.classes_
         if first and len(classes) < 2:
@@ -386,10 +420,9 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             net.initialize(rng)
             history, optimizer, autoencoders = History(), None, []
         else:
-            X = as_dtype(X, self.coefs_[0].dtype)
             hidden = [W.shape[1] for W in self.coefs_[:-1]]
             net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
-            net.set_parameters(self.coefs_, self.intercepts_)
+            net.set_parameters(*self._network_parameters(scaling))
             rng = copy.deepcopy(self._rng)
             history = self._history.copy()
             optimizer = copy.deepcopy(self._optimizer)
@@ -406,13 +439,19 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
                 optimizer,
                 incremental=True,
             )
-        self._commit(net, classes, autoencoders, history, optimizer, rng)
+        self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         return self
 
-    def _commit(self, net, classes, autoencoders, history, optimizer, rng):
+    def _commit(self, net, classes, autoencoders, history, optimizer, rng, scaling):
         """Store a finished training on ``self``."""
         self.classes_ = classes
         self.coefs_, self.intercepts_ = net.export_parameters()
+        if scaling is not None:
+            # the network trained on standardised rows; it reads raw ones
+            self.coefs_, self.intercepts_ = fold_standardization(
+                self.coefs_, self.intercepts_, *scaling, output=False
+            )
+        self.input_mean_, self.input_scale_ = scaling or (None, None)
         self._activations = net.activations
         self.autoencoders_ = autoencoders
         self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
@@ -520,6 +559,22 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             accept_sparse=accepted_sparse_format(self.solver),
         )
         return as_dtype(X, self.coefs_[0].dtype)
+
+    def _input_scaling(self, X, reuse):
+        """``(mean, scale)`` of the standardisation to train on, or None."""
+        if reuse:
+            if self.input_mean_ is None:
+                return None
+            return self.input_mean_, self.input_scale_
+        return input_standardization(X, self.standardize)
+
+    def _network_parameters(self, scaling):
+        """The fitted parameters as the network on standardised rows sees them."""
+        if scaling is None:
+            return self.coefs_, self.intercepts_
+        return unfold_standardization(
+            self.coefs_, self.intercepts_, *scaling, output=False
+        )
 
     def _labeled_rows(self, y):
         check_classification_targets(y)

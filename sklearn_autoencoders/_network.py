@@ -419,3 +419,36 @@ def embed_pca(net, mean, components):
                 np.hstack([eye, -eye]) if from_code else pass_through
             )
             b[: 2 * k] = 0
+
+
+def fold_standardization(coefs, intercepts, mean, scale, *, output=True):
+    """The same network written for raw inputs: fold ``(x - mean) / scale`` in.
+
+    A network trained on standardised rows ``z = (x - mean) / scale`` (and,
+    with ``output=True``, reconstructing them through a linear output) is
+    rewritten so that it reads raw ``x`` and reconstructs raw ``x``:
+    ``W_1 <- W_1 / scale[:, None]``, ``b_1 <- b_1 - (mean / scale) @ W_1``
+    and, for the output layer, ``W_L <- W_L * scale``,
+    ``b_L <- b_L * scale + mean``. Every later computation (``transform``,
+    ``score_samples``, ...) then works on raw data unchanged. Tied layers
+    become separate arrays. Returns new lists; the inputs are not modified.
+    """
+    coefs, intercepts = list(coefs), list(intercepts)
+    W = coefs[0] / scale[:, None]
+    intercepts[0] = intercepts[0] - (mean / scale) @ coefs[0]
+    coefs[0] = W
+    if output:
+        intercepts[-1] = intercepts[-1] * scale + mean
+        coefs[-1] = coefs[-1] * scale
+    return coefs, intercepts
+
+
+def unfold_standardization(coefs, intercepts, mean, scale, *, output=True):
+    """Inverse of ``fold_standardization``: the network on standardised rows."""
+    coefs, intercepts = list(coefs), list(intercepts)
+    coefs[0] = coefs[0] * scale[:, None]
+    intercepts[0] = intercepts[0] + (mean / scale) @ coefs[0]
+    if output:
+        coefs[-1] = coefs[-1] / scale
+        intercepts[-1] = (intercepts[-1] - mean) / scale
+    return coefs, intercepts

@@ -60,6 +60,7 @@ class SGDOptimizer:
     ):
         self.learning_rate = float(learning_rate)
         self.schedule = schedule or ConstantSchedule(learning_rate)
+        self.rate_factor = 1.0  # lowered by the training loop after divergence
         self.momentum = float(momentum)
         self.nesterov = nesterov
         self.velocity = np.zeros(n_params, dtype=dtype)
@@ -112,6 +113,7 @@ class AdamOptimizer:
     ):
         self.learning_rate = float(learning_rate)
         self.schedule = schedule or ConstantSchedule(learning_rate)
+        self.rate_factor = 1.0  # lowered by the training loop after divergence
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)

@@ -9,6 +9,7 @@ network, which is fine-tuned as a whole afterwards.
 
 from sklearn.base import clone
 
+from ._network import fold_standardization
 from ._validation import value_range
 
 #: Noise of the default denoising pre-training (Vincent et al., 2010).
@@ -68,8 +69,9 @@ def layer_autoencoder(template, n_components, activation, first_layer, max_iter,
     """A shallow autoencoder for one layer, cloned from ``template``.
 
     Whatever the template's own defaults, the layer is shallow (no hidden
-    layer, no early stopping) and its code layer gets the deep network's
-    activation for that layer. Only
+    layer, no early stopping, no standardisation of its input: the deep
+    network has already put the data on scale) and its code layer gets the
+    deep network's activation for that layer. Only
     the first layer reconstructs the raw input with the template's output
     activation and loss; deeper layers reconstruct hidden activations, which
     need an identity output and the squared error.
@@ -81,6 +83,7 @@ def layer_autoencoder(template, n_components, activation, first_layer, max_iter,
         code_activation=activation,
         init="random",
         early_stopping=False,
+        standardize=False,
         max_iter=max_iter,
         random_state=seed,
     )
@@ -122,3 +125,23 @@ def pretrain_layers(X, layer_sizes, activations, template, max_iter, rng):
         autoencoders.append(ae)
         H = ae.transform(H)  # clean codes: transform never corrupts
     return autoencoders
+
+
+def fold_into_first_layer(autoencoders, scaling):
+    """Let the first layer's autoencoder read raw data, as its network does.
+
+    Pre-training ran on standardised rows ``(x - mean) / scale``; the fitted
+    first-layer autoencoder is rewritten (``fold_standardization``) so that
+    its ``transform`` and ``score_samples`` take raw rows like the deep
+    network's. Its output is unscaled only if linear.
+    """
+    if scaling is None or not autoencoders:
+        return
+    first = autoencoders[0]
+    first.coefs_, first.intercepts_ = fold_standardization(
+        first.coefs_,
+        first.intercepts_,
+        *scaling,
+        output=first.out_activation_ == "identity",
+    )
+    first.input_mean_, first.input_scale_ = scaling

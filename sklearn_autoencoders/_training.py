@@ -14,6 +14,7 @@ estimator copies the result into its attributes only when training
 succeeded, so a failed ``fit`` leaves a fitted model as it was.
 """
 
+import copy
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -58,6 +59,12 @@ class History:
 #: A loss this many times above its scale at the start of training counts
 #: as divergence, even while it is still finite.
 DIVERGENCE_FACTOR = 1e3
+
+#: A diverging epoch is retried from its start with the learning rate
+#: divided by ``STEP_CUT``, at most ``MAX_STEP_CUTS`` times per training run;
+#: only then does training stop with ``DivergenceError``.
+STEP_CUT = 10.0
+MAX_STEP_CUTS = 2
 
 
 def fitted_history_attributes(history):
@@ -212,31 +219,79 @@ def fit_stochastic(
     n_epochs = 1 if incremental else max_iter
     schedule = optimizer.schedule
     n_batches = -(-n_samples // batch_size)
+    epochs_run, step_cuts, converged = 0, 0, False
+
+    def checkpoint():
+        return (
+            net.theta.copy(),
+            copy.deepcopy(vars(optimizer)),
+            history.copy(),
+            epochs_run,
+            None if best_theta is None else best_theta.copy(),
+        )
+
+    last_good = None
     try:
         with np.errstate(all="ignore"):
-            for _ in range(n_epochs):
+            while epochs_run < n_epochs:
                 if shuffle:
                     order = rng.permutation(order)
-                accumulated = 0.0
-                for batch, rows in enumerate(gen_batches(n_samples, batch_size)):
-                    m = rows.stop - rows.start
-                    contiguous = not shuffle and train_indices is None
-                    X_batch, Y_batch = next_batch(rows if contiguous else order[rows])
-                    loss = net.loss_and_gradient(X_batch, Y_batch)
-                    if limit is None:
-                        limit = _divergence_limit(loss, Y_batch)
-                    _check_finite(
-                        loss, None, history.n_iter + 1, divergence_hint, limit
+                # The loss of an epoch is measured along it, from its start:
+                # the start of the best epoch is the state to come back to.
+                epoch_start = checkpoint()
+                last_good = last_good or epoch_start
+                try:
+                    accumulated = 0.0
+                    for batch, rows in enumerate(gen_batches(n_samples, batch_size)):
+                        m = rows.stop - rows.start
+                        contiguous = not shuffle and train_indices is None
+                        X_batch, Y_batch = next_batch(
+                            rows if contiguous else order[rows]
+                        )
+                        loss = net.loss_and_gradient(X_batch, Y_batch)
+                        if limit is None:
+                            limit = _divergence_limit(loss, Y_batch)
+                        _check_finite(
+                            loss, None, history.n_iter + 1, divergence_hint, limit
+                        )
+                        optimizer.learning_rate = optimizer.rate_factor * schedule.rate(
+                            history.n_iter + (batch + 1) / n_batches
+                        )
+                        optimizer.update(net.theta, net.grad)
+                        accumulated += loss * m
+                    loss = accumulated / n_samples
+                    _check_finite(loss, net.theta, history.n_iter + 1, divergence_hint)
+                except DivergenceError as error:
+                    if step_cuts == MAX_STEP_CUTS:
+                        raise DivergenceError(
+                            f"{error} (The step had already been divided by "
+                            f"{STEP_CUT**step_cuts:g}.)"
+                        ) from None
+                    # Go back to the start of the epoch with the lowest loss
+                    # and go on with a smaller step: an unlucky scale or depth
+                    # should slow training, not end it; a wild learning rate
+                    # still fails.
+                    step_cuts += 1
+                    diverged_at = history.n_iter + 1
+                    theta, optimizer_state, good_history, epochs_run, best = last_good
+                    net.theta[...] = theta
+                    vars(optimizer).update(copy.deepcopy(optimizer_state))
+                    optimizer.rate_factor = STEP_CUT**-step_cuts
+                    vars(history).update(vars(good_history.copy()))
+                    if best is not None:
+                        best_theta[...] = best
+                    warnings.warn(
+                        f"Training diverged at epoch {diverged_at}; going on "
+                        f"from epoch {history.n_iter} with the learning rate "
+                        f"divided by {STEP_CUT**step_cuts:g}.",
+                        UserWarning,
+                        stacklevel=2,
                     )
-                    optimizer.learning_rate = schedule.rate(
-                        history.n_iter + (batch + 1) / n_batches
-                    )
-                    optimizer.update(net.theta, net.grad)
-                    accumulated += loss * m
+                    continue
+                epochs_run += 1
+                improved_loss = loss <= history.best_loss
                 history.n_iter += 1
                 optimizer.flush_subnormals(net.theta)
-                loss = accumulated / n_samples
-                _check_finite(loss, net.theta, history.n_iter, divergence_hint)
                 history.loss_curve.append(loss)
                 message = f"Epoch {history.n_iter}, loss = {loss:.8f}"
                 if early_stopping:
@@ -256,6 +311,8 @@ def fit_stochastic(
                 )
                 if verbose:
                     print(f"{message}, {time.perf_counter() - start:.2f}s")
+                if improved_loss:
+                    last_good = epoch_start
                 if history.no_improvement_count > n_iter_no_change:
                     what = "Validation score" if early_stopping else "Loss"
                     if not schedule.stalled():
@@ -272,15 +329,15 @@ def fit_stochastic(
                                 f"{what} did not improve by tol={tol} for "
                                 f"{n_iter_no_change} consecutive epochs. Stopping."
                             )
+                        converged = True
                         break
-            else:
-                if not incremental and not schedule.ends_at_max_iter:
-                    warnings.warn(
-                        f"Stochastic optimizer: maximum iterations ({max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning,
-                        stacklevel=2,
-                    )
+            if not converged and not incremental and not schedule.ends_at_max_iter:
+                warnings.warn(
+                    f"Stochastic optimizer: maximum iterations ({max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
     except KeyboardInterrupt:
         warnings.warn(
             "Training interrupted by user; keeping the best parameters.", stacklevel=2

@@ -1,6 +1,7 @@
 """Checks and small helpers shared by the estimators."""
 
 import functools
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -128,3 +129,102 @@ def column_bounds(X):
         high = X.max(axis=0).toarray().ravel()
         return low.astype(X.dtype), high.astype(X.dtype)
     return X.min(axis=0), X.max(axis=0)
+
+
+#: ``standardize='auto'`` standardises data with a column whose typical
+#: magnitude ``|mean| + std`` is above this (or whose every value is below
+#: its inverse in magnitude): far outside the range the units, the
+#: initialisation and the default learning rates are made for.
+STANDARDIZE_ABOVE = 10.0
+
+
+def _off_scale(X):
+    """Whether ``standardize='auto'`` standardises ``X``.
+
+    Two reductions decide most cases: ``|mean| + std <= sqrt(2) * max|x|``
+    for every column, so data within ``10 / sqrt(2)`` in magnitude (images
+    in [0, 1], standardised data) never need the per-column pass.
+    """
+    bounds = value_range(X)
+    largest = 0.0 if bounds is None else max(abs(bounds[0]), abs(bounds[1]))
+    if largest == 0.0:
+        return False  # nothing to scale
+    if largest < 1.0 / STANDARDIZE_ABOVE:
+        return True
+    if largest <= STANDARDIZE_ABOVE / np.sqrt(2):
+        return False
+    mean, spread = column_statistics(X)
+    return float((np.abs(mean) + spread).max()) > STANDARDIZE_ABOVE
+
+
+#: Rows per chunk when ``column_mean_and_std`` reads dense data.
+STATISTICS_CHUNK_ROWS = 4096
+
+
+def column_mean_and_std(X):
+    """Per-column mean and standard deviation in float64, chunk by chunk.
+
+    Never allocates a temporary the size of ``X`` (it may be a memory map):
+    sums of the rows shifted by the first chunk's mean, which keeps the
+    variance accurate when the mean is large against the spread.
+    """
+    shift = X[:STATISTICS_CHUNK_ROWS].mean(axis=0, dtype=np.float64)
+    total = np.zeros(X.shape[1])
+    squares = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], STATISTICS_CHUNK_ROWS):
+        chunk = X[start : start + STATISTICS_CHUNK_ROWS] - shift
+        total += chunk.sum(axis=0)
+        squares += np.einsum("ij,ij->j", chunk, chunk)
+    n = X.shape[0]
+    offset = total / n
+    variance = np.maximum(squares / n - offset**2, 0.0)
+    return shift + offset, np.sqrt(variance)
+
+
+def column_statistics(X):
+    """Per-column mean and standard deviation (float64) of dense or sparse X."""
+    if sp.issparse(X):
+        from sklearn.utils.sparsefuncs import mean_variance_axis
+
+        mean, var = mean_variance_axis(X.tocsr(), axis=0)
+        return mean.astype(np.float64), np.sqrt(var.astype(np.float64))
+    return column_mean_and_std(X)
+
+
+def input_standardization(X, mode):
+    """``(mean, scale)`` to train on ``(X - mean) / scale``, or None.
+
+    ``mode`` is ``True``, ``False`` or ``'auto'`` (only for data far from
+    unit scale, see ``STANDARDIZE_ABOVE``); ``False`` on such data warns,
+    naming the fix. Sparse data are scaled by each column's root mean
+    square and not centred, which would densify them. Constant columns get
+    a scale of 1, as in ``StandardScaler``.
+    """
+    if mode is False:
+        if _off_scale(X):
+            warnings.warn(
+                "X has features far from unit scale, which saturate the units "
+                "or make training diverge, and standardize=False: scale X first "
+                "(for example with StandardScaler) or use standardize='auto'.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return None
+    if mode == "auto" and not _off_scale(X):
+        return None
+    mean, spread = column_statistics(X)
+    if sp.issparse(X):
+        spread = np.sqrt(spread**2 + mean**2)
+        mean = np.zeros_like(mean)
+    typical = np.abs(mean) + spread
+    scale = np.where(spread > 10 * np.finfo(X.dtype).eps * (1 + typical), spread, 1.0)
+    return mean.astype(X.dtype), scale.astype(X.dtype)
+
+
+def standardized(X, mean, scale):
+    """A standardised copy of ``X`` in its dtype (sparse stays sparse)."""
+    if sp.issparse(X):
+        return (X @ sp.diags(1.0 / scale).astype(X.dtype)).tocsr()
+    Z = np.subtract(X, mean, dtype=X.dtype)
+    Z /= scale
+    return Z

@@ -3,6 +3,7 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_autoencoders import (
+    AutoencoderOutlierDetector,
     AutoencoderTransformer,
     DenoisingAutoencoder,
     LinearAutoencoder,
@@ -58,6 +59,15 @@ ESTIMATORS = [
     StackedPretrainedClassifier(hidden_layer_sizes=(10,), pretraining=None),
     StackedPretrainedClassifier(
         hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50, pretrain_max_iter=10
+    ),
+    AutoencoderOutlierDetector(),
+    AutoencoderOutlierDetector(outlier_score="combined", contamination=0.1),
+    AutoencoderOutlierDetector(
+        LinearAutoencoder(n_components=2), outlier_score="code_density"
+    ),
+    AutoencoderOutlierDetector(
+        DenoisingAutoencoder(n_components=3, max_iter=20),
+        outlier_score="reconstruction",
     ),
 ]
 

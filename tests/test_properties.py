@@ -110,6 +110,7 @@ def test_network_that_starts_as_pca_computes_pca(problem):
         learning_rate_init=1e-30,  # a step that changes nothing
         max_iter=1,
         random_state=0,
+        standardize=False,  # PCA of X itself, whatever its offset
     ).fit(X)
     pca = PCA(n_components).fit(X)
     reconstruction = pca.inverse_transform(pca.transform(X))

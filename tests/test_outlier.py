@@ -1,0 +1,193 @@
+"""AutoencoderOutlierDetector: scikit-learn's outlier API, its scores, its threshold."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_autoencoders import (
+    AutoencoderOutlierDetector,
+    AutoencoderTransformer,
+    DenoisingAutoencoder,
+    LinearAutoencoder,
+    StackedPretrainedClassifier,
+)
+from sklearn_autoencoders._outlier import normalized_error
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(n_components=8, max_iter=40)
+
+
+@pytest.fixture(scope="module")
+def one_class(digits):
+    """Training zeros; test rows with their labels (zero = normal)."""
+    X_train, X_test, y_train, y_test = digits
+    return X_train[y_train == 0], X_test, y_test == 0
+
+
+def _detector(**params):
+    return AutoencoderOutlierDetector(
+        AutoencoderTransformer(**SMALL), random_state=0, **params
+    )
+
+
+def test_scores_rank_the_other_digits_as_outliers(one_class):
+    train, test, normal = one_class
+    for score in ("reconstruction", "normalized_reconstruction", "combined"):
+        detector = _detector(outlier_score=score).fit(train)
+        assert roc_auc_score(normal, detector.score_samples(test)) > 0.95, score
+
+
+def test_api_relations(one_class):
+    train, test, _ = one_class
+    detector = _detector().fit(train)
+    scores = detector.score_samples(test)
+    decision = detector.decision_function(test)
+    np.testing.assert_allclose(decision, scores - detector.offset_, rtol=1e-6)
+    np.testing.assert_array_equal(detector.predict(test), np.where(decision < 0, -1, 1))
+    assert set(np.unique(detector.predict(test))) == {-1, 1}
+    np.testing.assert_array_equal(
+        _detector().fit_predict(train), detector.predict(train)
+    )
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.2])
+def test_contamination_sets_the_fraction_flagged_in_training(one_class, contamination):
+    train = one_class[0]
+    detector = _detector(contamination=contamination).fit(train)
+    flagged = np.mean(detector.predict(train) == -1)
+    assert abs(flagged - contamination) <= 1.0 / len(train) + 1e-12
+
+
+def test_auto_contamination_is_tukeys_fence(one_class):
+    train = one_class[0]
+    detector = _detector().fit(train)
+    scores = detector.score_samples(train)
+    q1, q3 = np.percentile(scores, [25, 75])
+    assert detector.offset_ == pytest.approx(q1 - 1.5 * (q3 - q1), rel=1e-5)
+    assert np.mean(detector.predict(train) == -1) < 0.1
+
+
+def test_auto_score_is_combined_and_follows_the_sign_of_the_data(one_class):
+    train = one_class[0]
+    detector = _detector().fit(train)
+    assert detector.outlier_score_ == "combined"
+    assert detector.reconstruction_score_ == "normalized_reconstruction"
+    pipe = make_pipeline(StandardScaler(), _detector()).fit(train)
+    assert pipe[-1].reconstruction_score_ == "reconstruction"
+    explicit = _detector(outlier_score="reconstruction").fit(train)
+    assert explicit.reconstruction_score_ == "reconstruction"
+
+
+def test_normalized_reconstruction_divides_by_the_norm(one_class):
+    train, test, _ = one_class
+    plain = _detector(outlier_score="reconstruction").fit(train)
+    normed = _detector(outlier_score="normalized_reconstruction").fit(train)
+    errors = -plain.score_samples(test)
+    norms = np.linalg.norm(test, axis=1)
+    expected = -normalized_error(errors, norms, normed.norm_floor_)
+    np.testing.assert_allclose(normed.score_samples(test), expected, rtol=1e-5)
+    median_norm = np.median(np.linalg.norm(train, axis=1))
+    assert normed.norm_floor_ == pytest.approx(0.1 * median_norm)
+
+
+def test_combined_scores_are_standardised_on_training_rows(one_class):
+    train = one_class[0]
+    detector = _detector(outlier_score="combined").fit(train)
+    scores = detector.score_samples(train)
+    # Each part has median 0 and IQR 1 on the training rows; their sum is
+    # centred near 0.
+    assert abs(np.median(scores)) < 1.0
+    assert detector.code_covariance_ is not None
+    code_only = _detector(outlier_score="code_density").fit(train)
+    assert np.all(code_only.score_samples(train) <= 0)
+
+
+def test_float32_end_to_end_and_sparse(one_class):
+    train, test, normal = one_class
+    detector = _detector().fit(train.astype(np.float32))
+    assert detector.autoencoder_.coefs_[0].dtype == np.float32
+    assert detector.score_samples(test.astype(np.float32)).dtype == np.float32
+    assert detector.decision_function(test.astype(np.float32)).dtype == np.float32
+    dense = _detector().fit(train).score_samples(test)
+    sparse = _detector().fit(sp.csr_matrix(train)).score_samples(sp.csr_matrix(test))
+    np.testing.assert_allclose(sparse, dense, rtol=1e-4, atol=1e-6)
+
+
+def test_any_package_autoencoder(one_class):
+    train, test, normal = one_class
+    for autoencoder in (
+        DenoisingAutoencoder(**SMALL),
+        LinearAutoencoder(8, center=True),
+    ):
+        detector = AutoencoderOutlierDetector(autoencoder, random_state=0).fit(train)
+        assert type(detector.autoencoder_) is type(autoencoder)
+        assert detector.autoencoder_ is not autoencoder  # cloned
+        assert roc_auc_score(normal, detector.score_samples(test)) > 0.9
+
+
+def test_refuses_a_model_that_cannot_score_reconstructions(one_class):
+    with pytest.raises(InvalidParameterError, match="autoencoder"):
+        AutoencoderOutlierDetector(StackedPretrainedClassifier()).fit(one_class[0])
+
+
+def test_random_state_seeds_the_autoencoder(one_class):
+    train, test, _ = one_class
+    a = _detector().fit(train).score_samples(test)
+    b = _detector().fit(train).score_samples(test)
+    np.testing.assert_array_equal(a, b)
+    given = AutoencoderTransformer(random_state=5, **SMALL)
+    detector = AutoencoderOutlierDetector(given, random_state=0).fit(train)
+    assert detector.autoencoder_.random_state == 5  # the user's own seed wins
+    default = AutoencoderOutlierDetector(random_state=3)._make_autoencoder()
+    assert default.random_state == 3 and default.n_components == 16
+
+
+def test_partial_fit_follows_the_autoencoder(one_class):
+    train, test, _ = one_class
+    detector = _detector()
+    for chunk in np.array_split(train, 3):
+        detector.partial_fit(chunk)
+    assert detector.autoencoder_.n_iter_ == 3
+    assert np.isfinite(detector.score_samples(test)).all()
+    lbfgs = AutoencoderOutlierDetector(AutoencoderTransformer(solver="lbfgs"))
+    assert not hasattr(lbfgs, "partial_fit")
+
+
+def test_grid_search_over_nested_parameters(one_class):
+    train, test, normal = one_class
+    X = np.vstack([train, test[:60]])
+    y = np.r_[np.ones(len(train)), normal[:60]].astype(int)
+    search = GridSearchCV(
+        _detector(),
+        {"autoencoder__n_components": [4, 8], "outlier_score": ["reconstruction"]},
+        scoring="roc_auc",
+        cv=StratifiedKFold(2, shuffle=True, random_state=0),
+        error_score="raise",
+    ).fit(X, y)
+    assert search.best_params_["autoencoder__n_components"] in (4, 8)
+    assert search.best_score_ > 0.8
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.full((5, 64), np.nan), "NaN"),
+        (np.array([["a"] * 64] * 5), "string|convert"),
+        (np.empty((0, 64)), "0 sample"),
+    ],
+)
+def test_bad_input_changes_nothing(one_class, bad, message):
+    train, test, _ = one_class
+    detector = _detector().fit(train)
+    before = detector.score_samples(test)
+    with pytest.raises(ValueError, match=message):
+        detector.fit(bad)
+    np.testing.assert_array_equal(detector.score_samples(test), before)
+    with pytest.raises(ValueError):
+        detector.score_samples(np.ones((2, 3)))
