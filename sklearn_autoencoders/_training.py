@@ -60,9 +60,10 @@ class History:
 #: as divergence, even while it is still finite.
 DIVERGENCE_FACTOR = 1e3
 
-#: A diverging epoch is retried from its start with the learning rate
-#: divided by ``STEP_CUT``, at most ``MAX_STEP_CUTS`` times per training run;
-#: only then does training stop with ``DivergenceError``.
+#: After a diverging epoch, training goes back to the start of the epoch with
+#: the lowest loss and goes on with the learning rate divided by
+#: ``STEP_CUT``, at most ``MAX_STEP_CUTS`` times per training run; only then
+#: does it stop with ``DivergenceError``.
 STEP_CUT = 10.0
 MAX_STEP_CUTS = 2
 
@@ -149,6 +150,56 @@ def _batch_reader(X, Y, batch_size, dtype, corrupt, rng):
     return read
 
 
+def _run_epoch(
+    net, optimizer, read_batch, order, contiguous, batch_size, epoch, limit, hint
+):
+    """One pass over the rows in ``order``; returns ``(mean loss, limit)``.
+
+    Sets the learning rate from the schedule before every step. Raises
+    ``DivergenceError`` as soon as a batch's loss, or the parameters at the
+    end, say that training has diverged; ``limit`` is fixed by the first
+    batch of the run.
+    """
+    n_samples = len(order)
+    n_batches = -(-n_samples // batch_size)
+    accumulated = 0.0
+    for batch, rows in enumerate(gen_batches(n_samples, batch_size)):
+        X_batch, Y_batch = read_batch(rows if contiguous else order[rows])
+        loss = net.loss_and_gradient(X_batch, Y_batch)
+        if limit is None:
+            limit = _divergence_limit(loss, Y_batch)
+        _check_finite(loss, None, epoch, hint, limit)
+        progress = epoch - 1 + (batch + 1) / n_batches
+        optimizer.learning_rate = optimizer.rate_factor * optimizer.schedule.rate(
+            progress
+        )
+        optimizer.update(net.theta, net.grad)
+        accumulated += loss * (rows.stop - rows.start)
+    loss = accumulated / n_samples
+    _check_finite(loss, net.theta, epoch, hint)
+    return loss, limit
+
+
+class _Checkpoint:
+    """A state training can go back to: parameters, optimizer, history."""
+
+    def __init__(self, net, optimizer, history, epochs_run, best_theta):
+        self.theta = net.theta.copy()
+        self.optimizer = copy.deepcopy(vars(optimizer))
+        self.history = history.copy()
+        self.epochs_run = epochs_run
+        self.best_theta = None if best_theta is None else best_theta.copy()
+
+    def restore(self, net, optimizer, history, best_theta):
+        """Put the saved state back in place; returns its epoch count."""
+        net.theta[...] = self.theta
+        vars(optimizer).update(copy.deepcopy(self.optimizer))
+        vars(history).update(vars(self.history.copy()))
+        if best_theta is not None:
+            best_theta[...] = self.best_theta
+        return self.epochs_run
+
+
 def fit_stochastic(
     net,
     X,
@@ -218,68 +269,44 @@ def fit_stochastic(
     limit = None
     n_epochs = 1 if incremental else max_iter
     schedule = optimizer.schedule
-    n_batches = -(-n_samples // batch_size)
     epochs_run, step_cuts, converged = 0, 0, False
-
-    def checkpoint():
-        return (
-            net.theta.copy(),
-            copy.deepcopy(vars(optimizer)),
-            history.copy(),
-            epochs_run,
-            None if best_theta is None else best_theta.copy(),
-        )
-
+    contiguous = not shuffle and train_indices is None
     last_good = None
     try:
         with np.errstate(all="ignore"):
             while epochs_run < n_epochs:
                 if shuffle:
                     order = rng.permutation(order)
-                # The loss of an epoch is measured along it, from its start:
-                # the start of the best epoch is the state to come back to.
-                epoch_start = checkpoint()
+                # An epoch's loss is measured along it, from its start: the
+                # start of the best epoch is the state to come back to.
+                epoch_start = _Checkpoint(
+                    net, optimizer, history, epochs_run, best_theta
+                )
                 last_good = last_good or epoch_start
                 try:
-                    accumulated = 0.0
-                    for batch, rows in enumerate(gen_batches(n_samples, batch_size)):
-                        m = rows.stop - rows.start
-                        contiguous = not shuffle and train_indices is None
-                        X_batch, Y_batch = next_batch(
-                            rows if contiguous else order[rows]
-                        )
-                        loss = net.loss_and_gradient(X_batch, Y_batch)
-                        if limit is None:
-                            limit = _divergence_limit(loss, Y_batch)
-                        _check_finite(
-                            loss, None, history.n_iter + 1, divergence_hint, limit
-                        )
-                        optimizer.learning_rate = optimizer.rate_factor * schedule.rate(
-                            history.n_iter + (batch + 1) / n_batches
-                        )
-                        optimizer.update(net.theta, net.grad)
-                        accumulated += loss * m
-                    loss = accumulated / n_samples
-                    _check_finite(loss, net.theta, history.n_iter + 1, divergence_hint)
+                    loss, limit = _run_epoch(
+                        net,
+                        optimizer,
+                        next_batch,
+                        order,
+                        contiguous,
+                        batch_size,
+                        history.n_iter + 1,
+                        limit,
+                        divergence_hint,
+                    )
                 except DivergenceError as error:
                     if step_cuts == MAX_STEP_CUTS:
                         raise DivergenceError(
                             f"{error} (The step had already been divided by "
                             f"{STEP_CUT**step_cuts:g}.)"
                         ) from None
-                    # Go back to the start of the epoch with the lowest loss
-                    # and go on with a smaller step: an unlucky scale or depth
-                    # should slow training, not end it; a wild learning rate
-                    # still fails.
+                    # An unlucky scale or depth should slow training, not
+                    # end it; a wild learning rate still fails above.
                     step_cuts += 1
                     diverged_at = history.n_iter + 1
-                    theta, optimizer_state, good_history, epochs_run, best = last_good
-                    net.theta[...] = theta
-                    vars(optimizer).update(copy.deepcopy(optimizer_state))
+                    epochs_run = last_good.restore(net, optimizer, history, best_theta)
                     optimizer.rate_factor = STEP_CUT**-step_cuts
-                    vars(history).update(vars(good_history.copy()))
-                    if best is not None:
-                        best_theta[...] = best
                     warnings.warn(
                         f"Training diverged at epoch {diverged_at}; going on "
                         f"from epoch {history.n_iter} with the learning rate "
