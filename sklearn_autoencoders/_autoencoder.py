@@ -49,9 +49,8 @@ from ._validation import (
     check_magnitude,
     column_bounds,
     generator_from,
-    input_standardization,
     restore_on_error,
-    standardized,
+    training_standardization,
 )
 
 #: Hidden units of the default (``'auto'``) architecture, at least
@@ -752,24 +751,20 @@ class AutoencoderTransformer(
         components[: pca.n_components_] = pca.components_
         embed_pca(net, pca.mean_, components)
 
-    def _input_scaling(self, X, reuse):
-        """``(mean, scale)`` the network trains on, or None (``standardize``).
+    def _standardize_mode(self):
+        """``standardize`` as this network can honour it.
 
         Standardising needs a linear output (folded back into the last layer
         after training), so 'auto' leaves a requested logistic output alone.
         """
-        if reuse:
-            if self.input_mean_ is None:
-                return None
-            return self.input_mean_, self.input_scale_
-        if self.standardize == "auto" and self.out_activation == "logistic":
-            return None
-        if self.standardize is True and self.out_activation == "logistic":
+        if self.out_activation != "logistic":
+            return self.standardize
+        if self.standardize is True:
             raise ValueError(
                 "standardize=True needs a linear output: set out_activation to "
                 "'auto' or 'identity', or standardize=False."
             )
-        return input_standardization(X, self.standardize)
+        return False if self.standardize == "auto" else self.standardize
 
     def _make_network(self, X, out_activation, loss, reuse, scaling=None):
         units, activations, tied = self._architecture(X.shape[1], out_activation)
@@ -802,9 +797,9 @@ class AutoencoderTransformer(
         check_magnitude(X)
         if reuse and X.dtype != self.coefs_[0].dtype:
             X = X.astype(self.coefs_[0].dtype)
-        scaling = self._input_scaling(X, reuse)
-        if scaling is not None:
-            X = standardized(X, *scaling)
+        scaling, X = training_standardization(
+            self, X, None if reuse else self._standardize_mode(), reuse
+        )
         out_activation, loss = self._reconstruction_output(X, reuse)
         net = self._make_network(X, out_activation, loss, reuse, scaling)
         if incremental and reuse:

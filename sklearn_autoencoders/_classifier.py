@@ -38,9 +38,8 @@ from ._validation import (
     check_layer_sizes,
     check_magnitude,
     generator_from,
-    input_standardization,
     restore_on_error,
-    standardized,
+    training_standardization,
 )
 
 
@@ -325,9 +324,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         if reuse:
             X = as_dtype(X, self.coefs_[0].dtype)
         check_magnitude(X)
-        scaling = self._input_scaling(X, reuse)
-        if scaling is not None:
-            X = standardized(X, *scaling)
+        scaling, X = training_standardization(self, X, self.standardize, reuse)
         labeled, classes = self._split_labels(y)
         if reuse and not np.array_equal(classes, self.classes_):
             raise ValueError(
@@ -403,9 +400,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         check_magnitude(X)
         if not first:
             X = as_dtype(X, self.coefs_[0].dtype)
-        scaling = self._input_scaling(X, not first)
-        if scaling is not None:
-            X = standardized(X, *scaling)
+        scaling, X = training_standardization(self, X, self.standardize, not first)
         labeled = self._labeled_rows(y)
         classes = np.unique(classes) if first else self.classes_
         if first and len(classes) < 2:
@@ -559,14 +554,6 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             accept_sparse=accepted_sparse_format(self.solver),
         )
         return as_dtype(X, self.coefs_[0].dtype)
-
-    def _input_scaling(self, X, reuse):
-        """``(mean, scale)`` of the standardisation to train on, or None."""
-        if reuse:
-            if self.input_mean_ is None:
-                return None
-            return self.input_mean_, self.input_scale_
-        return input_standardization(X, self.standardize)
 
     def _network_parameters(self, scaling):
         """The fitted parameters as the network on standardised rows sees them."""

@@ -729,13 +729,14 @@ class LinearAutoencoder(
         """ConvergenceWarning when gradient descent ends >1% above the optimum.
 
         The optimum is the closed form's error (Baldi & Hornik, 1989): the
-        energy outside the top ``n_components`` eigenvalues of ``X^T X``: one
+        energy outside the top ``n_components`` eigenvalues of ``X^T X``
+        (accumulated in float64 as by the closed-form solvers): one
         ``d x d`` eigendecomposition (a randomized SVD for many features),
         cheap next to the training.
         """
         if X.shape[1] <= EXACT_OPTIMUM_MAX_FEATURES:
-            scatter = (X.T @ X).astype(np.float64)
-            top = np.linalg.eigvalsh(scatter)[::-1][:n_components]
+            gram = ScatterAccumulator(X.shape[1]).update(X).gram(center=False)
+            top = np.linalg.eigvalsh(gram)[::-1][:n_components]
         else:
             _, singular, _ = randomized_svd(X, n_components, n_iter=7, random_state=0)
             top = singular.astype(np.float64) ** 2

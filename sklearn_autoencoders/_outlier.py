@@ -40,11 +40,6 @@ OUTLIER_SCORES = (
 )
 
 
-def reconstruction_error(autoencoder, X):
-    """Squared reconstruction error ``||g(x) - x||^2`` of each row."""
-    return -autoencoder.score_samples(X)
-
-
 def normalized_error(errors, norms, norm_floor):
     """Reconstruction error per unit of the row's norm.
 
@@ -329,13 +324,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return self.autoencoder
 
     def _make_autoencoder(self):
-        if self.autoencoder is None:
-            return AutoencoderTransformer(
-                n_components=DEFAULT_N_COMPONENTS, random_state=self.random_state
-            )
-        autoencoder = clone(self.autoencoder)
-        params = autoencoder.get_params(deep=False)
-        if self.random_state is not None and params.get("random_state", 0) is None:
+        autoencoder = clone(self._template())
+        own_seed = autoencoder.get_params(deep=False).get("random_state", 0)
+        if self.random_state is not None and own_seed is None:
             autoencoder.set_params(random_state=self.random_state)
         return autoencoder
 
@@ -356,39 +347,41 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.code_covariance_ = None
         if score in ("code_density", "combined"):
             self.code_covariance_ = LedoitWolf().fit(autoencoder.transform(X))
+        parts = self._score_parts(X)
         if score == "combined":
-            self._standardizers = (
-                median_and_spread(self._reconstruction_score(X)),
-                median_and_spread(self._code_score(X)),
-            )
-        scores = self._score(X)
+            self._standardizers = [median_and_spread(part) for part in parts]
+        scores = self._combine(parts, X.dtype)
         if self.contamination == "auto":
             q1, q3 = np.percentile(scores, [25, 75])
             self.offset_ = float(q1 - 1.5 * (q3 - q1))
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
 
-    def _reconstruction_score(self, X):
-        errors = reconstruction_error(self.autoencoder_, X)
-        if self.reconstruction_score_ == "reconstruction":
-            return -errors
-        return -normalized_error(errors, row_norms(X), self.norm_floor_)
+    def _score_parts(self, X):
+        """The scores ``outlier_score_`` is made of, each computed once."""
+        parts = []
+        if self.outlier_score_ != "code_density":
+            errors = -self.autoencoder_.score_samples(X)
+            if self.reconstruction_score_ == "normalized_reconstruction":
+                errors = normalized_error(errors, row_norms(X), self.norm_floor_)
+            parts.append(-errors)
+        if self.code_covariance_ is not None:
+            codes = self.autoencoder_.transform(X)
+            parts.append(-self.code_covariance_.mahalanobis(codes))
+        return parts
 
-    def _code_score(self, X):
-        codes = self.autoencoder_.transform(X)
-        return -self.code_covariance_.mahalanobis(codes)
+    def _combine(self, parts, dtype):
+        if self.outlier_score_ == "combined":
+            scores = sum(
+                robust_standardize(part, *standardizer)
+                for part, standardizer in zip(parts, self._standardizers)
+            )
+        else:
+            (scores,) = parts
+        return np.asarray(scores, dtype=dtype)
 
     def _score(self, X):
-        if self.outlier_score_ in ("reconstruction", "normalized_reconstruction"):
-            scores = self._reconstruction_score(X)
-        elif self.outlier_score_ == "code_density":
-            scores = self._code_score(X)
-        else:
-            (c1, s1), (c2, s2) = self._standardizers
-            scores = robust_standardize(
-                self._reconstruction_score(X), c1, s1
-            ) + robust_standardize(self._code_score(X), c2, s2)
-        return np.asarray(scores, dtype=X.dtype)
+        return self._combine(self._score_parts(X), X.dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

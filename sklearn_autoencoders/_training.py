@@ -181,22 +181,40 @@ def _run_epoch(
 
 
 class _Checkpoint:
-    """A state training can go back to: parameters, optimizer, history."""
+    """A state training can go back to: parameters, optimizer, history.
 
-    def __init__(self, net, optimizer, history, epochs_run, best_theta):
-        self.theta = net.theta.copy()
-        self.optimizer = copy.deepcopy(vars(optimizer))
+    Its arrays are allocated on the first ``save`` and overwritten by later
+    ones, so checkpointing every epoch allocates nothing in steady state.
+    """
+
+    def __init__(self):
+        self.arrays = None
+
+    def save(self, net, optimizer, history, epochs_run, best_theta):
+        state = vars(optimizer)
+        live = {"theta": net.theta, "best_theta": best_theta}
+        live.update((k, v) for k, v in state.items() if isinstance(v, np.ndarray))
+        live = {k: v for k, v in live.items() if v is not None}
+        if self.arrays is None:
+            self.arrays = {k: np.empty_like(v) for k, v in live.items()}
+        for name, array in live.items():
+            np.copyto(self.arrays[name], array)
+        # scalars and the schedule (whose 'adaptive' rate is state too)
+        self.optimizer = {
+            k: copy.deepcopy(v) for k, v in state.items() if k not in self.arrays
+        }
         self.history = history.copy()
         self.epochs_run = epochs_run
-        self.best_theta = None if best_theta is None else best_theta.copy()
+        return self
 
     def restore(self, net, optimizer, history, best_theta):
         """Put the saved state back in place; returns its epoch count."""
-        net.theta[...] = self.theta
-        vars(optimizer).update(copy.deepcopy(self.optimizer))
+        state = vars(optimizer)
+        for name, array in self.arrays.items():
+            target = {"theta": net.theta, "best_theta": best_theta}.get(name)
+            np.copyto(state[name] if target is None else target, array)
+        state.update(copy.deepcopy(self.optimizer))
         vars(history).update(vars(self.history.copy()))
-        if best_theta is not None:
-            best_theta[...] = self.best_theta
         return self.epochs_run
 
 
@@ -271,7 +289,9 @@ def fit_stochastic(
     schedule = optimizer.schedule
     epochs_run, step_cuts, converged = 0, 0, False
     contiguous = not shuffle and train_indices is None
-    last_good = None
+    # Two checkpoints that swap roles: the start of this epoch, and the start
+    # of the epoch with the lowest loss so far.
+    epoch_start, last_good = _Checkpoint(), None
     try:
         with np.errstate(all="ignore"):
             while epochs_run < n_epochs:
@@ -279,10 +299,11 @@ def fit_stochastic(
                     order = rng.permutation(order)
                 # An epoch's loss is measured along it, from its start: the
                 # start of the best epoch is the state to come back to.
-                epoch_start = _Checkpoint(
-                    net, optimizer, history, epochs_run, best_theta
-                )
-                last_good = last_good or epoch_start
+                epoch_start.save(net, optimizer, history, epochs_run, best_theta)
+                if last_good is None:
+                    last_good = _Checkpoint().save(
+                        net, optimizer, history, epochs_run, best_theta
+                    )
                 try:
                     loss, limit = _run_epoch(
                         net,
@@ -339,7 +360,7 @@ def fit_stochastic(
                 if verbose:
                     print(f"{message}, {time.perf_counter() - start:.2f}s")
                 if improved_loss:
-                    last_good = epoch_start
+                    last_good, epoch_start = epoch_start, last_good
                 if history.no_improvement_count > n_iter_no_change:
                     what = "Validation score" if early_stopping else "Loss"
                     if not schedule.stalled():

@@ -138,25 +138,6 @@ def column_bounds(X):
 STANDARDIZE_ABOVE = 10.0
 
 
-def _off_scale(X):
-    """Whether ``standardize='auto'`` standardises ``X``.
-
-    Two reductions decide most cases: ``|mean| + std <= sqrt(2) * max|x|``
-    for every column, so data within ``10 / sqrt(2)`` in magnitude (images
-    in [0, 1], standardised data) never need the per-column pass.
-    """
-    bounds = value_range(X)
-    largest = 0.0 if bounds is None else max(abs(bounds[0]), abs(bounds[1]))
-    if largest == 0.0:
-        return False  # nothing to scale
-    if largest < 1.0 / STANDARDIZE_ABOVE:
-        return True
-    if largest <= STANDARDIZE_ABOVE / np.sqrt(2):
-        return False
-    mean, spread = column_statistics(X)
-    return float((np.abs(mean) + spread).max()) > STANDARDIZE_ABOVE
-
-
 #: Rows per chunk when ``column_mean_and_std`` reads dense data.
 STATISTICS_CHUNK_ROWS = 4096
 
@@ -191,6 +172,28 @@ def column_statistics(X):
     return column_mean_and_std(X)
 
 
+def _off_scale_statistics(X):
+    """Column ``(mean, std)`` when ``X`` is far from unit scale, else None.
+
+    Two reductions decide most cases: ``|mean| + std <= sqrt(2) * max|x|``
+    for every column, so data within ``10 / sqrt(2)`` in magnitude (images
+    in [0, 1], standardised data) never need the per-column pass; when that
+    pass runs, its statistics are returned so they are not computed twice.
+    """
+    bounds = value_range(X)
+    largest = 0.0 if bounds is None else max(abs(bounds[0]), abs(bounds[1]))
+    if largest == 0.0 or 1.0 / STANDARDIZE_ABOVE <= largest <= (
+        STANDARDIZE_ABOVE / np.sqrt(2)
+    ):
+        return None  # nothing to scale, or certainly on scale
+    mean, spread = column_statistics(X)
+    if largest < 1.0 / STANDARDIZE_ABOVE:
+        return mean, spread  # every value tiny
+    if float((np.abs(mean) + spread).max()) > STANDARDIZE_ABOVE:
+        return mean, spread
+    return None
+
+
 def input_standardization(X, mode):
     """``(mean, scale)`` to train on ``(X - mean) / scale``, or None.
 
@@ -200,25 +203,44 @@ def input_standardization(X, mode):
     square and not centred, which would densify them. Constant columns get
     a scale of 1, as in ``StandardScaler``.
     """
+    statistics = _off_scale_statistics(X) if mode is not True else None
     if mode is False:
-        if _off_scale(X):
+        if statistics is not None:
             warnings.warn(
                 "X has features far from unit scale, which saturate the units "
                 "or make training diverge, and standardize=False: scale X first "
                 "(for example with StandardScaler) or use standardize='auto'.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return None
-    if mode == "auto" and not _off_scale(X):
+    if mode is True:
+        statistics = column_statistics(X)
+    elif statistics is None:
         return None
-    mean, spread = column_statistics(X)
+    mean, spread = statistics
     if sp.issparse(X):
         spread = np.sqrt(spread**2 + mean**2)
         mean = np.zeros_like(mean)
     typical = np.abs(mean) + spread
     scale = np.where(spread > 10 * np.finfo(X.dtype).eps * (1 + typical), spread, 1.0)
     return mean.astype(X.dtype), scale.astype(X.dtype)
+
+
+def training_standardization(estimator, X, mode, reuse):
+    """The standardisation to train on, and ``X`` standardised with it.
+
+    A new fit decides from the data (``mode``: the estimator's
+    ``standardize``); a warm start or a later ``partial_fit`` keeps the
+    fitted ``input_mean_`` / ``input_scale_``, which its weights were
+    folded with. Returns ``(scaling or None, X)``.
+    """
+    if reuse:
+        fitted = estimator.input_mean_ is not None
+        scaling = (estimator.input_mean_, estimator.input_scale_) if fitted else None
+    else:
+        scaling = input_standardization(X, mode)
+    return scaling, X if scaling is None else standardized(X, *scaling)
 
 
 def standardized(X, mean, scale):
