@@ -8,6 +8,7 @@ from ._autoencoder import AutoencoderTransformer, DenoisingAutoencoder
 from ._classifier import StackedPretrainedClassifier
 from ._linear import LinearAutoencoder
 from ._outlier import AutoencoderOutlierDetector
+from ._regularized import ContractiveAutoencoder, SparseAutoencoder
 from ._training import DivergenceError
 
 __version__ = "0.1.0"
@@ -15,9 +16,11 @@ __version__ = "0.1.0"
 __all__ = [
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
+    "ContractiveAutoencoder",
     "DenoisingAutoencoder",
     "DivergenceError",
     "LinearAutoencoder",
+    "SparseAutoencoder",
     "StackedPretrainedClassifier",
     "__version__",
 ]

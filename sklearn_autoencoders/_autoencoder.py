@@ -29,6 +29,7 @@ from ._network import (
     embed_pca,
     fold_standardization,
     forward,
+    jacobian_norms,
     row_chunks,
     squared_reconstruction_errors,
     unfold_standardization,
@@ -604,6 +605,30 @@ class AutoencoderTransformer(
         )
         return -errors
 
+    def code_sensitivity(self, X):
+        """How much the code moves with the input: ``||d code / d x||_F``.
+
+        The Frobenius norm of the Jacobian of ``transform`` at each row,
+        computed exactly (a few rows at a time). It is what
+        ``ContractiveAutoencoder`` penalises (squared); PCA's is
+        ``sqrt(n_components)`` everywhere.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows at which to evaluate the Jacobian.
+
+        Returns
+        -------
+        sensitivity : ndarray of shape (n_samples,)
+            ``||J(x)||_F`` for each row.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return jacobian_norms(
+            self.coefs_, self.intercepts_, self._activations, X, self._n_encoder_layers
+        )
+
     def score(self, X, y=None):
         """Mean negative squared reconstruction error (higher is better).
 
@@ -766,6 +791,17 @@ class AutoencoderTransformer(
             )
         return False if self.standardize == "auto" else self.standardize
 
+    #: Parameters of a penalised subclass that its pre-training layers share.
+    _layer_penalty_params = ()
+
+    def _layer_penalty(self, activations, n_features):
+        """``LayerPenalty`` on one layer's activations; None: no penalty.
+
+        The hook of the sparse and contractive autoencoders: the penalty
+        itself lives with the engine's other losses (``_losses``).
+        """
+        return None
+
     def _make_network(self, X, out_activation, loss, reuse, scaling=None):
         units, activations, tied = self._architecture(X.shape[1], out_activation)
         network = Network(
@@ -775,6 +811,7 @@ class AutoencoderTransformer(
             tied=tied,
             penalty=self.weight_penalty,
             alpha=self._alpha(X.shape[1]),
+            layer_penalty=self._layer_penalty(activations, X.shape[1]),
             dtype=X.dtype,
         )
         if reuse:
@@ -897,6 +934,9 @@ class AutoencoderTransformer(
         )
         if self.pretraining == "denoising":
             return DenoisingAutoencoder(**params, **self._pretraining_noise())
+        if self._layer_penalty_params:  # every layer carries the penalty
+            penalty = {name: getattr(self, name) for name in self._layer_penalty_params}
+            return type(self)(**params, **penalty)
         return AutoencoderTransformer(**params)
 
     def _validation_split(self, X, rng):

@@ -11,7 +11,17 @@ autoencoder ``squared_error`` is ``(1 / 2n) sum_n ||g(x_n) - x_n||^2``.
 
 Penalties act on the flat vector of all weights (never the biases) and use
 scikit-learn's MLP scaling: ``alpha / n`` with ``n`` the minibatch size.
+
+*Layer penalties* act on one layer's activations ``A`` (the sparse and the
+contractive autoencoders' code): each adds its gradient with respect to the
+layer's pre-activation to ``delta`` (which backpropagation then carries to
+every earlier parameter) and returns its value and, when it also depends on
+the layer's weights ``W`` directly, a per-column factor ``f`` such that its
+weight gradient is ``W * f``.
 """
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -143,3 +153,173 @@ def elimination_penalty(W, grad, strength, scratch, scale=None):
 
 
 PENALTIES = {"l2": l2_penalty, "elimination": elimination_penalty}
+
+
+# -- layer penalties --------------------------------------------------------
+# Signature: ``penalty(A, delta, coefs, activation, work, direct, **params)``
+# with ``A`` the activations of the penalised layer (``n x h``), ``delta`` its
+# ``dLoss/dZ`` (the penalty adds its own), ``coefs`` the weights of the layers
+# the penalty spans (the penalised layer first), ``work`` a dict of buffers
+# (``work["rows"]``: three ``n x h`` arrays; other entries persist between
+# calls) and ``direct`` arrays shaped like ``coefs``. Returns ``(value,
+# wrote_direct)``; with ``wrote_direct`` the network adds ``direct`` to the
+# weight gradients.
+
+
+class LayerPenalty(NamedTuple):
+    """A penalty on ``layer``'s activations, spanning ``n_layers`` layers."""
+
+    layer: int
+    function: Callable
+    n_layers: int = 1
+
+
+#: Mean activations are kept this far from 0 and 1 inside the KL divergence.
+KL_EPSILON = 1e-7
+
+
+def _derivative(A, activation, out, scratch):
+    """``out = act'(z)`` from the activations ``A``, in two passes at most."""
+    if activation == "tanh":
+        np.multiply(A, A, out=out)
+        np.subtract(1, out, out=out)
+    elif activation == "logistic":
+        np.subtract(1, A, out=out)
+        out *= A
+    elif activation == "relu":
+        np.sign(A, out=out)
+    else:
+        out[...] = 1
+    return out
+
+
+def _buffer(work, name, shape, dtype):
+    """A persistent work array, allocated on first use."""
+    if name not in work or work[name].shape != shape:
+        work[name] = np.empty(shape, dtype=dtype)
+    return work[name]
+
+
+def kl_sparsity_penalty(A, delta, coefs, activation, work, direct, *, strength, target):
+    """Sparsity ``strength * sum_j KL(target || mean_n a_nj)`` (Ng, 2011).
+
+    The KL divergence between Bernoulli means needs activations in [0, 1]:
+    logistic units are used as they are, tanh units as ``(a + 1) / 2``.
+    Its gradient with respect to ``a_nj`` is the same for every sample,
+    ``strength * (-target / m_j + (1 - target) / (1 - m_j)) / n``, so the
+    penalty costs one mean and one product with the derivative.
+    """
+    n_samples = A.shape[0]
+    shift = 1.0 if activation == "tanh" else 0.0
+    half = 0.5 if activation == "tanh" else 1.0
+    mean = (A.mean(axis=0, dtype=np.float64) + shift) * half
+    mean = np.clip(mean, KL_EPSILON, 1 - KL_EPSILON)
+    rho = target
+    value = strength * float(
+        np.sum(rho * np.log(rho / mean) + (1 - rho) * np.log((1 - rho) / (1 - mean)))
+    )
+    column_grad = (strength * half / n_samples) * (-rho / mean + (1 - rho) / (1 - mean))
+    grad, scratch, _ = work["rows"]
+    _derivative(A, activation, grad, scratch)
+    grad *= column_grad.astype(A.dtype)
+    delta += grad
+    return value, False
+
+
+def l1_activity_penalty(A, delta, coefs, activation, work, direct, *, strength):
+    """Activity penalty ``strength * mean_n sum_j |a_nj|`` for unbounded units.
+
+    The sparsity penalty of ReLU codes, whose mean activation has no upper
+    bound for a KL divergence to compare with a target: it pushes every
+    unit towards 0, where a ReLU is exactly silent.
+    """
+    n_samples = A.shape[0]
+    grad, scratch, _ = work["rows"]
+    np.sign(A, out=grad)
+    value = strength * float(np.abs(A).sum(dtype=np.float64)) / n_samples
+    grad *= strength / n_samples
+    DERIVATIVES[activation](A, grad, scratch)
+    delta += grad
+    return value, False
+
+
+def _curvature(A, activation, slope, scratch):
+    """Turn ``slope = act'(z)`` into ``act''(z) / c``; returns ``c``.
+
+    Logistic: ``act'' = s (1 - 2a)`` (``c = 1``); tanh: ``act'' = -2 a s``,
+    left as ``a s`` with ``c = -2`` so the caller folds the constant into
+    its own scalar factor. Only for curved units.
+    """
+    if activation == "logistic":
+        np.multiply(A, slope, out=scratch)
+        scratch *= -2
+        slope += scratch
+        return 1.0
+    slope *= A
+    return -2.0
+
+
+def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
+    """Contraction ``strength * mean_n ||J(x_n)||_F^2`` (Rifai et al., 2011).
+
+    ``J`` is the Jacobian of the last spanned layer's output with respect to
+    the input, for a first layer ``h = act(x W + b)`` followed by at most one
+    linear layer ``c = h V + d``. With ``s_n = act'(z_n)``,
+    ``J_n = W diag(s_n) V``, and
+    ``||J_n||_F^2 = s_n^T (G * M) s_n`` with ``G = W^T W`` and ``M = V V^T``
+    (``*`` elementwise): two ``h x h`` Gram matrices per minibatch instead of
+    a ``d x k`` Jacobian per sample. Without ``V`` (one layer),
+    ``M = I`` and ``||J_n||^2 = sum_j s_nj^2 ||W_j||^2``, one pass over ``A``.
+    Gradients, with ``P = mean_n s_n s_n^T``: ``2 strength W (P * M)`` for
+    ``W``, ``2 strength (P * G) V`` for ``V``, and through the curvature of
+    the units ``(2 strength / n) (S (G * M)) * act''(z)`` for ``z`` (zero for
+    ReLU and identity units).
+    """
+    n_samples = A.shape[0]
+    slope, product, scratch = work["rows"]
+    _derivative(A, activation, slope, scratch)
+    curved = activation in ("logistic", "tanh")
+    W = coefs[0]
+    if len(coefs) == 1:
+        column_norms = np.einsum("ij,ij->j", W, W)
+        np.multiply(slope, slope, out=product)
+        mean_square = product.mean(axis=0, dtype=np.float64)
+        value = strength * float(np.dot(mean_square, column_norms))
+        if curved:
+            np.multiply(slope, column_norms, out=product)  # (S C) with C diagonal
+        np.multiply(W, ((2 * strength) * mean_square).astype(W.dtype), out=direct[0])
+    else:
+        V = coefs[1]
+        units = (W.shape[1], W.shape[1])
+        G = _buffer(work, "gram", units, W.dtype)
+        M = _buffer(work, "tail_gram", units, W.dtype)
+        P = _buffer(work, "slope_gram", units, W.dtype)
+        np.matmul(W.T, W, out=G)
+        np.matmul(V, V.T, out=M)
+        np.matmul(slope.T, slope, out=P)
+        P *= 1.0 / n_samples
+        C = _buffer(work, "product", units, W.dtype)
+        np.multiply(G, M, out=C)
+        value = strength * float(np.vdot(P, C))
+        if curved:
+            np.matmul(slope, C, out=product)
+        # the factor 2 strength goes on the h x h matrices, not the d x h result
+        np.multiply(P, M, out=C)
+        C *= 2 * strength  # 2 strength Q, Q = P * M
+        G *= P
+        G *= 2 * strength  # 2 strength R, R = P * G
+        np.matmul(W, C, out=direct[0])
+        np.matmul(G, V, out=direct[1])
+    if curved:
+        constant = _curvature(A, activation, slope, scratch)
+        product *= slope
+        product *= constant * 2 * strength / n_samples
+        delta += product
+    return value, True
+
+
+LAYER_PENALTIES = {
+    "kl_sparsity": kl_sparsity_penalty,
+    "l1_activity": l1_activity_penalty,
+    "contraction": contraction_penalty,
+}

@@ -96,6 +96,31 @@ def squared_reconstruction_errors(coefs, intercepts, activations, X, indices=Non
     return errors
 
 
+def jacobian_norms(coefs, intercepts, activations, X, n_layers):
+    """Per-sample Frobenius norm of the Jacobian of layer ``n_layers``'s output.
+
+    ``||d a_L / d x||_F`` for each row of ``X``, exact: the Jacobian
+    ``W_1 D_1 W_2 D_2 ... W_L D_L`` (``D_l`` the diagonal of ``act_l'``) is
+    built for a few rows at a time, so memory stays near a few megabytes.
+    The contractive autoencoder's penalty is its square for one layer;
+    for any encoder it measures how much the codes move with the input.
+    """
+    X = X.toarray() if sp.issparse(X) else X
+    widest = max(W.shape[1] for W in coefs[:n_layers])
+    rows_per_chunk = max(1, 2**20 // (X.shape[1] * widest))
+    norms = np.empty(X.shape[0], dtype=coefs[0].dtype)
+    for rows, chunk in row_chunks(X, chunk_size=rows_per_chunk):
+        A, J = chunk, None
+        for W, b, act in zip(coefs[:n_layers], intercepts, activations):
+            A = A @ W + b
+            ACTIVATIONS[act](A)
+            slope = np.ones_like(A)
+            DERIVATIVES[act](A, slope, np.empty_like(A))
+            J = (W[None] if J is None else J @ W) * slope[:, None, :]
+        norms[rows] = np.sqrt(np.einsum("nij,nij->n", J, J))
+    return norms
+
+
 def glorot_bound(fan_in, fan_out, activation):
     """Half-width of Glorot & Bengio's uniform initialisation."""
     factor = 2.0 if activation == "logistic" else 6.0
@@ -124,6 +149,11 @@ class Network:
     biases : bool, default=True
         If False, every layer has a fixed zero bias that is not a parameter
         (the lecture's linear autoencoder ``x W W^T``).
+    layer_penalty : LayerPenalty, default=None
+        A penalty on one layer's activations (``_losses.LAYER_PENALTIES``,
+        its strength already bound), added to the objective; it may also
+        depend on the weights of the ``n_layers - 1`` layers after it. Those
+        layers must own their weight blocks (encoder layers do).
     dtype : numpy dtype, default=np.float64
 
     Attributes
@@ -146,6 +176,7 @@ class Network:
         alpha=0.0,
         penalty_scale=None,
         biases=True,
+        layer_penalty=None,
         dtype=np.float64,
     ):
         self.layer_units = list(layer_units)
@@ -155,6 +186,7 @@ class Network:
         self.penalty = penalty
         self.alpha = float(alpha)
         self.biases = biases
+        self.layer_penalty = layer_penalty
         self.dtype = np.dtype(dtype)
         self.penalty_scale = (
             None if penalty_scale is None else np.asarray(penalty_scale, self.dtype)
@@ -163,6 +195,11 @@ class Network:
         if loss in LOSS_OUTPUT_ACTIVATION:
             assert self.activations[-1] == LOSS_OUTPUT_ACTIVATION[loss]
         self._build_layout()
+        if layer_penalty is not None:
+            self._penalty_span = range(
+                layer_penalty.layer, layer_penalty.layer + layer_penalty.n_layers
+            )
+            assert not any(self.block_of[layer][1] for layer in self._penalty_span)
         self.theta = np.zeros(self.n_params, dtype=self.dtype)
         self.grad = np.zeros(self.n_params, dtype=self.dtype)
         self.coefs, self.intercepts = self.views(self.theta)
@@ -265,6 +302,13 @@ class Network:
             else np.empty_like(self._weight_grads[self.block_of[layer][0]])
             for layer, writes in enumerate(self._writes_block)
         ]
+        if self.layer_penalty is not None:
+            shape = (batch_size, units[self.layer_penalty.layer])
+            self._layer_penalty_rows = [np.empty(shape, self.dtype) for _ in range(3)]
+            self._layer_penalty_work = {}
+            self._layer_penalty_direct = [
+                np.empty_like(self.coefs[layer]) for layer in self._penalty_span
+            ]
         if self.alpha > 0 and not hasattr(self, "_penalty_scratch"):
             self._penalty_scratch = (
                 np.empty(self.n_weights, dtype=self.dtype),
@@ -310,9 +354,20 @@ class Network:
             self.activations[-1],
             self._scratch_like(A[-1].shape),
         )
+        penalized = None if self.layer_penalty is None else self.layer_penalty.layer
         for layer in range(last, -1, -1):
             delta = deltas[layer]
+            if layer == penalized:
+                # its delta part first: it flows into this layer's gradients
+                value, wrote_direct = self._apply_layer_penalty(A[layer + 1], delta)
+                loss += value
             self._weight_gradient(layer, A[layer], delta)
+            if layer == penalized and wrote_direct:
+                # later layers' blocks are complete by now (backprop runs down)
+                for spanned, direct in zip(
+                    self._penalty_span, self._layer_penalty_direct
+                ):
+                    self._weight_grads[self.block_of[spanned][0]] += direct
             if self.biases:
                 # a row of ones times delta: BLAS, twice as fast as sum(axis=0)
                 np.matmul(
@@ -333,6 +388,20 @@ class Network:
                 self.penalty_scale,
             )
         return loss
+
+    def _apply_layer_penalty(self, A_out, delta):
+        """Add the layer penalty's part to ``delta``; ``(value, wrote_direct)``."""
+        n_samples = A_out.shape[0]
+        work = self._layer_penalty_work
+        work["rows"] = [buf[:n_samples] for buf in self._layer_penalty_rows]
+        return self.layer_penalty.function(
+            A_out,
+            delta,
+            [self.coefs[layer] for layer in self._penalty_span],
+            self.activations[self.layer_penalty.layer],
+            work,
+            self._layer_penalty_direct,
+        )
 
     def _weight_gradient(self, layer, A_in, delta):
         block, transposed = self.block_of[layer]

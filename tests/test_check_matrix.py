@@ -17,8 +17,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_autoencoders import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    ContractiveAutoencoder,
     DenoisingAutoencoder,
     LinearAutoencoder,
+    SparseAutoencoder,
     StackedPretrainedClassifier,
 )
 
@@ -43,8 +45,20 @@ def _autoencoders():
         yield DenoisingAutoencoder(
             n_components=2, learning_rate=schedule, solver=solver
         )
+    for code, solver in itertools.product(("logistic", "tanh", "relu"), SOLVERS):
+        yield SparseAutoencoder(n_components=2, code_activation=code, solver=solver)
+    for code, solver in itertools.product(UNITS, SOLVERS):
+        yield ContractiveAutoencoder(
+            n_components=2, hidden_layer_sizes=(), code_activation=code, solver=solver
+        )
     for estimator, pretraining in itertools.product(
-        (AutoencoderTransformer, DenoisingAutoencoder), PRETRAINING
+        (
+            AutoencoderTransformer,
+            DenoisingAutoencoder,
+            SparseAutoencoder,
+            ContractiveAutoencoder,
+        ),
+        PRETRAINING,
     ):
         yield estimator(
             n_components=2,

@@ -5,8 +5,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_autoencoders import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    ContractiveAutoencoder,
     DenoisingAutoencoder,
     LinearAutoencoder,
+    SparseAutoencoder,
     StackedPretrainedClassifier,
 )
 
@@ -34,6 +36,14 @@ ESTIMATORS = [
     DenoisingAutoencoder(n_components=3, noise="masking", noise_level=0.3),
     DenoisingAutoencoder(n_components=3, noise="salt_and_pepper", noise_level=0.2),
     DenoisingAutoencoder(n_components=3, noise="masking", solver="lbfgs", max_iter=30),
+    SparseAutoencoder(),
+    SparseAutoencoder(n_components=3, code_activation="relu", solver="lbfgs"),
+    SparseAutoencoder(n_components=2, hidden_layer_sizes=(), code_activation="tanh"),
+    ContractiveAutoencoder(),
+    ContractiveAutoencoder(n_components=2, hidden_layer_sizes=(), solver="lbfgs"),
+    ContractiveAutoencoder(
+        n_components=2, hidden_layer_sizes=(), code_activation="logistic"
+    ),
     LinearAutoencoder(),
     LinearAutoencoder(center=True),
     LinearAutoencoder(solver="eigh"),
@@ -57,6 +67,9 @@ ESTIMATORS = [
         hidden_layer_sizes=(10, 6), pretraining="basic", pretrain_max_iter=10
     ),
     StackedPretrainedClassifier(hidden_layer_sizes=(10,), pretraining=None),
+    StackedPretrainedClassifier(
+        hidden_layer_sizes=(10,), autoencoder=SparseAutoencoder(), pretrain_max_iter=5
+    ),
     StackedPretrainedClassifier(
         hidden_layer_sizes=(8,), solver="lbfgs", max_iter=50, pretrain_max_iter=10
     ),

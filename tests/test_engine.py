@@ -332,3 +332,113 @@ def test_gradient_without_biases_and_with_per_weight_penalty(penalty):
     analytic = net.grad.copy()
     numeric = _numeric_gradient(net, X, X)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def _penalised_network(code, name, layer, tied, span=1, dtype=np.float64):
+    from functools import partial
+
+    from sklearn_autoencoders._losses import LAYER_PENALTIES, LayerPenalty
+
+    params = {"strength": 0.7}
+    if name == "kl_sparsity":
+        params["target"] = 0.1
+    activations = [code if layer == 0 else "tanh", code, "tanh", "identity"]
+    if span == 2:  # a nonlinear first layer, then a linear code
+        activations[1] = "identity"
+    penalty = LayerPenalty(layer, partial(LAYER_PENALTIES[name], **params), span)
+    net = Network(
+        UNITS,
+        activations,
+        "squared_error",
+        tied=TIED if tied else None,
+        alpha=0.1,
+        layer_penalty=penalty,
+        dtype=dtype,
+    )
+    net.initialize(np.random.default_rng(2))
+    net.theta[: net.n_weights] *= 2.0
+    return net
+
+
+LAYER_PENALTY_CASES = [
+    ("kl_sparsity", "logistic"),
+    ("kl_sparsity", "tanh"),
+    ("l1_activity", "relu"),
+    ("contraction", "logistic"),
+    ("contraction", "tanh"),
+    ("contraction", "relu"),
+    ("contraction", "identity"),
+]
+
+
+@pytest.mark.parametrize(
+    "name, code, layer, span, tied",
+    [
+        (n, c, layer, 1, t)
+        for n, c in LAYER_PENALTY_CASES
+        for layer in (0, 1)
+        for t in (False, True)
+    ]
+    + [
+        ("contraction", c, 0, 2, t)
+        for c in ("logistic", "tanh", "relu", "identity")
+        for t in (False, True)
+    ],
+)
+def test_layer_penalty_gradient_matches_finite_differences(
+    name, code, layer, span, tied
+):
+    net = _penalised_network(code, name, layer, tied, span)
+    X, Y = _problem("squared_error")
+    Y = X  # an autoencoder's target
+    net.loss_and_gradient(X, Y)
+    analytic = net.grad.copy()
+    numeric = _numeric_gradient(net, X, Y)
+    error = np.linalg.norm(analytic - numeric) / np.linalg.norm(analytic + numeric)
+    assert error < 1e-5
+
+
+@pytest.mark.parametrize("span", [1, 2])
+@pytest.mark.parametrize("code", ["logistic", "tanh", "relu"])
+def test_contraction_is_the_squared_jacobian_norm(code, span):
+    from sklearn_autoencoders._network import jacobian_norms
+
+    net = _penalised_network(code, "contraction", 0, tied=False, span=span)
+    X, _ = _problem("squared_error")
+    with_penalty = net.loss_and_gradient(X, X)
+    net.layer_penalty = None
+    without = net.loss_and_gradient(X, X)
+    norms = jacobian_norms(net.coefs, net.intercepts, net.activations, X, span)
+    np.testing.assert_allclose(with_penalty - without, 0.7 * np.mean(norms**2))
+
+
+def test_kl_sparsity_value_and_l1_value():
+    from sklearn_autoencoders._network import forward
+
+    net = _penalised_network("logistic", "kl_sparsity", 1, tied=True)
+    X, _ = _problem("squared_error")
+    with_penalty = net.loss_and_gradient(X, X)
+    codes = forward(net.coefs, net.intercepts, net.activations, X, 2)
+    net.layer_penalty = None
+    without = net.loss_and_gradient(X, X)
+    m = codes.mean(axis=0)
+    kl = np.sum(0.1 * np.log(0.1 / m) + 0.9 * np.log(0.9 / (1 - m)))
+    np.testing.assert_allclose(with_penalty - without, 0.7 * kl)
+
+
+def test_jacobian_norms_match_finite_differences():
+    from sklearn_autoencoders._network import jacobian_norms
+
+    net = _network("tanh", "squared_error", "identity", "l2", tied=True)
+    X, _ = _problem("squared_error", n_samples=3)
+    norms = jacobian_norms(net.coefs, net.intercepts, net.activations, X, 2)
+    eps = 1e-6
+    for n, x in enumerate(X):
+        columns = []
+        for i in range(X.shape[1]):
+            up, down = x.copy(), x.copy()
+            up[i] += eps
+            down[i] -= eps
+            f = [net.predict(v[None], n_layers=2)[0] for v in (up, down)]
+            columns.append((f[0] - f[1]) / (2 * eps))
+        np.testing.assert_allclose(norms[n], np.linalg.norm(columns), rtol=1e-6)

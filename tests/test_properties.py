@@ -9,7 +9,12 @@ from hypothesis.extra.numpy import arrays
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_autoencoders import AutoencoderTransformer, DenoisingAutoencoder
+from sklearn_autoencoders import (
+    AutoencoderTransformer,
+    ContractiveAutoencoder,
+    DenoisingAutoencoder,
+    SparseAutoencoder,
+)
 
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -33,7 +38,16 @@ def datasets(draw):
 
 @st.composite
 def estimators(draw):
-    Estimator = draw(st.sampled_from([AutoencoderTransformer, DenoisingAutoencoder]))
+    Estimator = draw(
+        st.sampled_from(
+            [
+                AutoencoderTransformer,
+                DenoisingAutoencoder,
+                SparseAutoencoder,
+                ContractiveAutoencoder,
+            ]
+        )
+    )
     params = dict(
         n_components=draw(st.integers(1, 5)),
         hidden_layer_sizes=draw(st.sampled_from([(), (3,), (4, 2)])),
@@ -52,6 +66,13 @@ def estimators(draw):
             st.sampled_from(["gaussian", "masking", "salt_and_pepper"])
         )
         params["noise_level"] = draw(st.floats(0, 0.9))
+    if Estimator is SparseAutoencoder:
+        # any code with a silent state; a linear one is refused
+        params["code_activation"] = draw(st.sampled_from(["logistic", "tanh", "relu"]))
+        params["sparsity_target"] = draw(st.floats(0.01, 0.5))
+        params["sparsity_weight"] = draw(st.sampled_from(["auto", 0.0, 3.0]))
+    if Estimator is ContractiveAutoencoder:
+        params["contraction_weight"] = draw(st.sampled_from(["auto", 0.0, 1.0]))
     return Estimator(**params)
 
 

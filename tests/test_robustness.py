@@ -15,21 +15,33 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_autoencoders import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    ContractiveAutoencoder,
     DenoisingAutoencoder,
     DivergenceError,
     LinearAutoencoder,
+    SparseAutoencoder,
     StackedPretrainedClassifier,
 )
 from sklearn_autoencoders._losses import LOSSES
 from sklearn_autoencoders._optimizers import AdamOptimizer
 
 #: Estimators that read CSR input batch by batch; the others refuse it.
-SPARSE_OK = {"autoencoder", "denoising", "classifier", "classifier-tanh", "detector"}
+SPARSE_OK = {
+    "autoencoder",
+    "denoising",
+    "sparse",
+    "contractive",
+    "classifier",
+    "classifier-tanh",
+    "detector",
+}
 ESTIMATORS = {
     "autoencoder": AutoencoderTransformer(3, max_iter=5, random_state=0),
     "denoising": DenoisingAutoencoder(
         3, noise="masking", noise_level=0.3, max_iter=5, random_state=0
     ),
+    "sparse": SparseAutoencoder(3, max_iter=5, random_state=0),
+    "contractive": ContractiveAutoencoder(3, max_iter=5, random_state=0),
     "linear": LinearAutoencoder(2),
     "linear-gradient": LinearAutoencoder(
         2, solver="gradient", max_iter=5, random_state=0
@@ -47,6 +59,8 @@ ESTIMATORS = {
 TRAINED = [
     "autoencoder",
     "denoising",
+    "sparse",
+    "contractive",
     "linear-gradient",
     "classifier",
     "classifier-tanh",
