@@ -2,12 +2,14 @@
 
 import copy
 import functools
+import warnings
 from numbers import Integral
 
 import numpy as np
 from scipy.special import log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -16,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._autoencoder import (
     _ENGINE_PARAMETER_CONSTRAINTS,
+    LAYER_ALPHA,
     AutoencoderTransformer,
     DenoisingAutoencoder,
 )
@@ -29,7 +32,6 @@ from ._pretraining import (
     DEFAULT_PRETRAINING_NOISE,
     fold_into_first_layer,
     pretrain_layers,
-    reconstruction_output,
 )
 from ._training import History, fitted_history_attributes, run_solver
 from ._validation import (
@@ -41,6 +43,27 @@ from ._validation import (
     restore_on_error,
     training_standardization,
 )
+
+
+def _warn_if_minus_one_looks_unlabeled(y):
+    """Warn when -1 is probably scikit-learn's "unlabeled" marker, not a class.
+
+    scikit-learn's semi-supervised estimators read -1 as unlabeled; with
+    ``unlabeled_label=None`` it would silently become a class. Binary
+    {-1, 1} (or {-1, 0}) problems are left alone: there -1 is a class.
+    """
+    if y.dtype.kind not in "iuf":
+        return
+    classes = np.unique(y)
+    if -1 in classes and len(classes) > 2:
+        warnings.warn(
+            f"y contains -1 beside {len(classes) - 1} other classes. scikit-learn's "
+            "semi-supervised estimators read -1 as 'unlabeled'; here, with "
+            "unlabeled_label=None, it is a class of its own. Pass "
+            "unlabeled_label=-1 to use those rows for pre-training only.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
@@ -77,20 +100,29 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         ``n_components`` set to the layer's size, ``activation`` set to
         this estimator's and ``max_iter`` to ``pretrain_max_iter``; its other
         parameters (``noise_level``, ``alpha``, ...) are tunable as
-        ``autoencoder__<name>``. ``None`` uses a tied
-        ``DenoisingAutoencoder(noise='masking', noise_level=0.3)`` (or a
-        tied ``AutoencoderTransformer`` for ``pretraining='basic'``) whose
-        first layer reconstructs the input through a logistic output with
-        the cross-entropy when every feature lies in [0, 1] (pixels,
-        proportions, binary data), and through an identity output with the
-        squared error otherwise. Ignored when ``pretraining=None``.
+        ``autoencoder__<name>``, also with the default: setting one while
+        this is None replaces None by the default template. ``None`` uses a
+        tied ``DenoisingAutoencoder(noise='masking', noise_level=0.3,
+        alpha=1e-4)`` (a tied ``AutoencoderTransformer(alpha=1e-4)`` for
+        ``pretraining='basic'``) with this estimator's learning rate and
+        schedule. With either template the first layer reconstructs the
+        input through a logistic output with the cross-entropy when every
+        feature lies in [0, 1] (pixels, proportions, binary data), unless
+        the template sets ``out_activation`` or ``loss``; deeper layers use
+        an identity output and the squared error. An explicit template is
+        otherwise used as given: its own defaults (``alpha='auto'``, the
+        ``'cosine'`` schedule at 3e-3) replace the default template's.
+        Ignored when ``pretraining=None``.
 
     pretrain_max_iter : int, default=50
         Epochs of each layer's pre-training.
 
     unlabeled_label : int, str or None, default=None
-        Label marking unlabeled rows. ``None``: every row is labeled (so
-        labels such as {-1, 1} keep working).
+        Label marking unlabeled rows: they feed the pre-training only, and
+        ``score`` leaves them out. ``None``: every row is labeled (so
+        labels such as {-1, 1} keep working); a -1 beside two or more other
+        classes then draws a warning, since scikit-learn's semi-supervised
+        estimators read -1 as unlabeled.
 
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
         Optimizer of the fine-tuning.
@@ -506,6 +538,41 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
         log_proba = self.predict_log_proba(X)
         return self.classes_[np.argmax(log_proba, axis=1)]
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the labeled rows of ``X``.
+
+        Rows labeled ``unlabeled_label`` are left out, so that
+        ``cross_val_score`` and ``GridSearchCV`` measure the accuracy on the
+        rows that have an answer instead of counting every unlabeled row as
+        a mistake. Without ``unlabeled_label`` every row counts.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True labels, possibly with ``unlabeled_label``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``predict`` on the labeled rows.
+        """
+        if self.unlabeled_label is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        y = np.asarray(y)
+        labeled = y != self.unlabeled_label
+        if not labeled.any():
+            raise ValueError(
+                f"Every row is unlabeled (unlabeled_label={self.unlabeled_label!r}): "
+                "there is nothing to score."
+            )
+        weights = None if sample_weight is None else np.asarray(sample_weight)[labeled]
+        predicted = self.predict(X)[labeled]
+        return float(accuracy_score(y[labeled], predicted, sample_weight=weights))
+
     def transform(self, X):
         """Activations of the last hidden layer: learned features.
 
@@ -581,7 +648,9 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
     def _split_labels(self, y):
         """Labeled-row mask and the classes, with clear errors."""
         labeled = self._labeled_rows(y)
-        if self.unlabeled_label is not None:
+        if self.unlabeled_label is None:
+            _warn_if_minus_one_looks_unlabeled(y)
+        else:
             if not labeled.any():
                 raise ValueError(
                     f"Every row is unlabeled (unlabeled_label="
@@ -611,19 +680,52 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             dtype=dtype,
         )
 
-    def _template(self, X):
+    def _template(self):
         if self.autoencoder is not None:
             return self.autoencoder
+        return self._default_template(self.pretraining)
+
+    def _default_template(self, pretraining):
+        """The per-layer autoencoder used when ``autoencoder=None``.
+
+        Its output and loss stay ``'auto'``: the first layer's autoencoder
+        resolves them from the data it reconstructs (a logistic output with
+        the cross-entropy for data in [0, 1]); deeper layers are pinned to
+        an identity output by ``layer_autoencoder``.
+        """
         params = dict(
             tied_weights=True,
-            alpha=1e-4,
+            alpha=LAYER_ALPHA,
             learning_rate=self.learning_rate,
             learning_rate_init=self.learning_rate_init,
-            **reconstruction_output(X),
         )
-        if self.pretraining == "denoising":
-            return DenoisingAutoencoder(**params, **DEFAULT_PRETRAINING_NOISE)
-        return AutoencoderTransformer(**params)
+        if pretraining == "basic":
+            return AutoencoderTransformer(**params)
+        return DenoisingAutoencoder(**params, **DEFAULT_PRETRAINING_NOISE)
+
+    def set_params(self, **params):
+        """Set parameters, the default template's nested ones included.
+
+        ``autoencoder__<name>`` with ``autoencoder=None`` first replaces
+        None by the default template (built with the ``pretraining`` and
+        learning rate in force), so grid searches over the per-layer
+        autoencoder's parameters work without naming one.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, as for any scikit-learn estimator.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        nested = any(key.startswith("autoencoder__") for key in params)
+        if nested and params.get("autoencoder", self.autoencoder) is None:
+            pretraining = params.get("pretraining", self.pretraining)
+            params = {"autoencoder": self._default_template(pretraining), **params}
+        return super().set_params(**params)
 
     def _pretrain(self, X, hidden, net, rng):
         """Greedy pre-training on every row; copies encoders into ``net``."""
@@ -633,7 +735,7 @@ class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimat
             X,
             hidden,
             [self.activation] * len(hidden),
-            self._template(X),
+            self._template(),
             self.pretrain_max_iter,
             rng,
         )

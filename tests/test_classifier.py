@@ -1,6 +1,7 @@
 """StackedPretrainedClassifier and pre-trained deep autoencoders."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -96,18 +97,20 @@ def test_default_pretraining_loss_follows_the_input_range(data, digits):
     X_unit = digits[0][:200]
     clf = StackedPretrainedClassifier((8, 4), **FAST).fit(X_unit, digits[2][:200])
     first, second = clf.autoencoders_
-    assert (first.out_activation, first.loss) == ("logistic", "cross_entropy")
+    fitted = (first.out_activation_, first.loss_function_)
+    assert fitted == ("logistic", "cross_entropy")
     # deeper layers reconstruct hidden codes, which are not in [0, 1]
     assert (second.out_activation, second.loss) == ("identity", "squared_error")
     assert first.noise == "masking" and first.tied_weights
     X, y = data  # standardised features, negative values
     clf = StackedPretrainedClassifier((8,), **FAST).fit(X, y)
-    assert clf.autoencoders_[0].loss == "squared_error"
-    # an explicit template is used as given
+    assert clf.autoencoders_[0].loss_function_ == "squared_error"
+    # an explicit template is used as given, its 'auto' loss resolved the same way
     template = DenoisingAutoencoder(noise="gaussian", noise_level=0.1)
     clf = StackedPretrainedClassifier((8,), autoencoder=template, **FAST)
     clf.fit(X_unit, digits[2][:200])
     assert clf.autoencoders_[0].loss == template.loss == "auto"
+    assert clf.autoencoders_[0].loss_function_ == "cross_entropy"
     assert clf.autoencoders_[0].noise == "gaussian"
 
 
@@ -266,3 +269,85 @@ def test_deep_autoencoder_pretraining_improves_reconstruction(digits):
         pretraining="basic", pretrain_max_iter=30, **kwargs
     ).fit(X_train)
     assert pretrained.score(X_test) > random_init.score(X_test)
+
+
+def test_minus_one_beside_several_classes_warns(data):
+    X, y = data
+    y = y.copy()
+    y[::4] = -1  # scikit-learn's "unlabeled" marker, passed without saying so
+    with pytest.warns(UserWarning, match="unlabeled_label=-1"):
+        StackedPretrainedClassifier((6,), **FAST).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*semi-supervised")
+        StackedPretrainedClassifier((6,), unlabeled_label=-1, **FAST).fit(X, y)
+
+
+def test_binary_minus_one_problems_do_not_warn():
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*semi-supervised")
+        for labels in ([-1, 1], [-1, 0]):
+            StackedPretrainedClassifier((6,), **FAST).fit(X, np.where(y, *labels[::-1]))
+
+
+def test_score_leaves_unlabeled_rows_out(data):
+    X, y = data
+    y_partial = y.copy()
+    y_partial[::2] = -1
+    clf = StackedPretrainedClassifier((8,), unlabeled_label=-1, **FAST).fit(
+        X, y_partial
+    )
+    labeled = y_partial != -1
+    expected = np.mean(clf.predict(X[labeled]) == y[labeled])
+    assert clf.score(X, y_partial) == pytest.approx(expected)
+    weights = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)
+    correct = clf.predict(X) == y
+    expected = np.average(correct[labeled], weights=weights[labeled])
+    assert clf.score(X, y_partial, sample_weight=weights) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="nothing to score"):
+        clf.score(X, np.full_like(y, -1))
+    search = GridSearchCV(clf, {"alpha": [1e-4]}, cv=2).fit(X, y_partial)
+    assert search.best_score_ > 0.5  # unlabeled rows would cap it near 0.5
+
+
+@pytest.mark.parametrize("pretraining", ["denoising", "basic"])
+def test_nested_parameters_work_with_the_default_template(data, pretraining):
+    X, y = data
+    search = GridSearchCV(
+        StackedPretrainedClassifier((8,), pretraining=pretraining, **FAST),
+        {"autoencoder__alpha": [1e-4, 1e-2]},
+        cv=2,
+    ).fit(X, y)
+    fitted = search.best_estimator_
+    assert fitted.autoencoders_[0].alpha == search.best_params_["autoencoder__alpha"]
+    expected = (
+        DenoisingAutoencoder if pretraining == "denoising" else AutoencoderTransformer
+    )
+    assert type(fitted.autoencoders_[0]) is expected
+
+
+def test_materialised_default_template_fits_like_none(data):
+    X, y = data
+    X = (X - X.min()) / (X.max() - X.min())  # [0, 1]: the cross-entropy layer
+    default = StackedPretrainedClassifier((8,), **FAST).fit(X, y)
+    explicit = StackedPretrainedClassifier((8,), **FAST)
+    explicit.set_params(autoencoder__noise_level=0.3).fit(X, y)  # the default's
+    assert default.autoencoders_[0].loss_function_ == "cross_entropy"
+    for ours, theirs in zip(explicit.coefs_, default.coefs_):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_composes_with_self_training(data):
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    X, y = data
+    y_partial = y.copy()
+    y_partial[np.random.RandomState(0).rand(len(y)) < 0.7] = -1
+    base = StackedPretrainedClassifier(
+        (8,), pretrain_max_iter=5, max_iter=50, random_state=0
+    )
+    self_training = SelfTrainingClassifier(base, threshold=0.8, max_iter=3)
+    self_training.fit(X, y_partial)
+    assert self_training.transduction_.shape == y.shape
+    assert (self_training.transduction_ != -1).sum() > (y_partial != -1).sum()
+    assert self_training.score(X, y) > 0.5  # three classes: chance is 1/3
