@@ -227,7 +227,7 @@ def kl_sparsity_penalty(A, delta, coefs, activation, work, direct, *, strength, 
 
 
 def l1_activity_penalty(A, delta, coefs, activation, work, direct, *, strength):
-    """Activity penalty ``strength * mean_n sum_j |a_nj|`` for unbounded units.
+    """Activity penalty ``strength * mean_n sum_j a_nj`` for ReLU units.
 
     The sparsity penalty of ReLU codes, whose mean activation has no upper
     bound for a KL divergence to compare with a target: it pushes every
@@ -236,7 +236,8 @@ def l1_activity_penalty(A, delta, coefs, activation, work, direct, *, strength):
     n_samples = A.shape[0]
     grad, scratch, _ = work["rows"]
     np.sign(A, out=grad)
-    value = strength * float(np.abs(A).sum(dtype=np.float64)) / n_samples
+    # ReLU outputs are non-negative: their L1 norm is their sum
+    value = strength * float(A.sum(dtype=np.float64)) / n_samples
     grad *= strength / n_samples
     DERIVATIVES[activation](A, grad, scratch)
     delta += grad

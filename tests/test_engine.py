@@ -425,6 +425,15 @@ def test_kl_sparsity_value_and_l1_value():
     kl = np.sum(0.1 * np.log(0.1 / m) + 0.9 * np.log(0.9 / (1 - m)))
     np.testing.assert_allclose(with_penalty - without, 0.7 * kl)
 
+    net = _penalised_network("relu", "l1_activity", 1, tied=True)
+    with_penalty = net.loss_and_gradient(X, X)
+    codes = forward(net.coefs, net.intercepts, net.activations, X, 2)
+    assert (codes == 0).any() and (codes > 0).any()  # both sides of the kink
+    net.layer_penalty = None
+    without = net.loss_and_gradient(X, X)
+    l1 = np.abs(codes).sum(axis=1).mean()
+    np.testing.assert_allclose(with_penalty - without, 0.7 * l1)
+
 
 def test_jacobian_norms_match_finite_differences():
     from sklearn_autoencoders._network import jacobian_norms
