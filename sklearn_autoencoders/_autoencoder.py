@@ -42,6 +42,7 @@ from ._pretraining import (
     reconstruction_output,
 )
 from ._schedules import SCHEDULES
+from ._state import PlainStateMixin
 from ._training import History, fitted_history_attributes, run_solver
 from ._validation import (
     accepted_sparse_format,
@@ -100,7 +101,7 @@ _ENGINE_PARAMETER_CONSTRAINTS = {
 
 
 class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    PlainStateMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     """Autoencoder whose code layer is a learned feature transform.
 

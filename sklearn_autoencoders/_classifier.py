@@ -33,6 +33,7 @@ from ._pretraining import (
     fold_into_first_layer,
     pretrain_layers,
 )
+from ._state import PlainStateMixin
 from ._training import History, fitted_history_attributes, run_solver
 from ._validation import (
     accepted_sparse_format,
@@ -66,7 +67,9 @@ def _warn_if_minus_one_looks_unlabeled(y):
         )
 
 
-class StackedPretrainedClassifier(ClassifierMixin, TransformerMixin, BaseEstimator):
+class StackedPretrainedClassifier(
+    PlainStateMixin, ClassifierMixin, TransformerMixin, BaseEstimator
+):
     """Deep network pre-trained layer by layer with autoencoders, then fine-tuned.
 
     For each hidden layer, a shallow autoencoder (denoising by default) is

@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._network import Network, row_chunks
 from ._schedules import SCHEDULES
+from ._state import PlainStateMixin
 from ._training import History, run_solver
 from ._validation import (
     check_magnitude,
@@ -174,7 +175,7 @@ def _eigh_solution(gram):
 
 
 class LinearAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    PlainStateMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     """Linear autoencoder with tied weights, solved in closed form.
 
