@@ -65,12 +65,18 @@ def run(n_components=16, max_iter=None, file=None):
         X_test, np.empty_like(X_test), np.random.default_rng(0)
     )
     header = (
-        f"{'model':44s} {'fit s':>6s} {'test MSE':>9s} {'masked MSE':>11s} "
+        f"{'model':44s} {'fit s':>6s} {'test err':>9s} {'masked err':>11s} "
         f"{'LogReg acc':>10s}"
     )
     print(
         f"digits: {len(X_train)} train / {len(X_test)} test images, "
         f"code size {n_components}",
+        file=file,
+    )
+    print(
+        "err: squared error summed over the 64 pixels, mean over test images "
+        "(what -score measures); masked: a quarter of the pixels set to 0, "
+        "target the clean image",
         file=file,
     )
     print(header, file=file)
@@ -150,6 +156,12 @@ def run_few_labels(max_iter=150, fraction=0.1, file=None):
         file=file,
     )
     header = f"{'model':56s} {'fit s':>6s} {'test acc':>9s}"
+    print(
+        "err: squared error summed over the 64 pixels, mean over test images "
+        "(what -score measures); masked: a quarter of the pixels set to 0, "
+        "target the clean image",
+        file=file,
+    )
     print(header, file=file)
     print("-" * len(header), file=file)
     rows = {}

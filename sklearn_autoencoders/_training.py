@@ -31,7 +31,16 @@ from ._validation import divergence_hint, resolve_batch_size
 
 
 class DivergenceError(FloatingPointError):
-    """Training produced a non-finite loss or non-finite parameters."""
+    """Training diverged, and cutting the learning rate did not help.
+
+    Raised by every minibatch solver when an epoch (1) produces a
+    non-finite loss or non-finite parameters, or (2) drives the loss above
+    1 000 times its scale at the start of training, still-finite but
+    runaway, and this happens again after the learning rate was divided by
+    10 twice (each divergence first goes back to the best epoch with a
+    smaller rate, with a warning). L-BFGS raises it on a non-finite result.
+    The estimator is left as it was before the call.
+    """
 
 
 @dataclass
