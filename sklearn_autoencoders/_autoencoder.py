@@ -5,6 +5,7 @@ Both estimators configure the shared engine (``_network``, ``_optimizers``,
 plain autoencoder is its zero-noise case.
 """
 
+import contextlib
 import copy
 import functools
 from numbers import Integral, Real
@@ -43,7 +44,12 @@ from ._pretraining import (
 )
 from ._schedules import SCHEDULES
 from ._state import PlainStateMixin
-from ._training import History, fitted_history_attributes, run_solver
+from ._training import (
+    History,
+    fitted_history_attributes,
+    run_solver,
+    training_stage,
+)
 from ._validation import (
     accepted_sparse_format,
     as_dtype,
@@ -253,7 +259,12 @@ class AutoencoderTransformer(
         any noise. Pass an int for reproducible results.
 
     verbose : bool, default=False
-        Print the loss, validation score and elapsed time every epoch.
+        Print the training loss, the validation score (the negative squared
+        error per held-out row, the scale of ``score``) and the elapsed time
+        every epoch, and which epoch's weights early stopping restored.
+        With ``pretraining`` each layer's epochs are printed too; every
+        line, and every warning, then names its stage
+        (``"pre-training layer 2/3: ..."``, ``"fine-tuning: ..."``).
 
     warm_start : bool, default=False
         Start ``fit`` from the previous solution instead of a new random
@@ -861,17 +872,19 @@ class AutoencoderTransformer(
         validation = None
         if self._uses_early_stopping(X, starts_as_pca, incremental):
             validation = functools.partial(self._validation_split, X, rng)
-        optimizer = run_solver(
-            self,
-            net,
-            X,
-            rng=rng,
-            history=history,
-            optimizer=optimizer,
-            corrupt=corruption,
-            incremental=incremental,
-            validation=validation,
-        )
+        stage = "fine-tuning" if autoencoders else None
+        with training_stage(stage) if stage else contextlib.nullcontext():
+            optimizer = run_solver(
+                self,
+                net,
+                X,
+                rng=rng,
+                history=history,
+                optimizer=optimizer,
+                corrupt=corruption,
+                incremental=incremental,
+                validation=validation,
+            )
         self.coefs_, self.intercepts_ = net.export_parameters()
         if scaling is not None:
             self.coefs_, self.intercepts_ = fold_standardization(
@@ -900,6 +913,7 @@ class AutoencoderTransformer(
             self._pretraining_template(out_activation, loss),
             self.pretrain_max_iter,
             rng,
+            verbose=self.verbose,
         )
         encoders = [(ae.coefs_[0], ae.intercepts_[0]) for ae in autoencoders]
         decoders = [(ae.coefs_[1], ae.intercepts_[1]) for ae in autoencoders[::-1]]
@@ -959,6 +973,8 @@ class AutoencoderTransformer(
             )
             return -float(np.mean(errors))
 
+        # on the scale of score(), not of the training loss (half of it)
+        validation_score.label = "validation score (-squared error per row)"
         return np.sort(train), validation_score
 
     def _commit_corruption(self, corruption):

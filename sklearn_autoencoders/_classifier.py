@@ -1,5 +1,6 @@
 """``StackedPretrainedClassifier``: greedy pre-training, then fine-tuning."""
 
+import contextlib
 import copy
 import functools
 import warnings
@@ -34,7 +35,12 @@ from ._pretraining import (
     pretrain_layers,
 )
 from ._state import PlainStateMixin
-from ._training import History, fitted_history_attributes, run_solver
+from ._training import (
+    History,
+    fitted_history_attributes,
+    run_solver,
+    training_stage,
+)
 from ._validation import (
     accepted_sparse_format,
     as_dtype,
@@ -180,7 +186,11 @@ class StackedPretrainedClassifier(
         Seeds pre-training, initialisation, shuffling and splits.
 
     verbose : bool, default=False
-        Print progress every epoch of the fine-tuning.
+        Print the loss (and validation accuracy) every epoch of each layer's
+        pre-training and of the fine-tuning, as it happens; every line, and
+        every warning, names its stage (``"pre-training layer 2/3: ..."``,
+        ``"fine-tuning: ..."``). Early stopping says which epoch's weights
+        it restored.
 
     warm_start : bool, default=False
         Continue fine-tuning from the previous solution (no new
@@ -381,7 +391,10 @@ class StackedPretrainedClassifier(
                 self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
             fold_into_first_layer(autoencoders, scaling)
         history = History()
-        optimizer = self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
+        with (
+            training_stage("fine-tuning") if autoencoders else contextlib.nullcontext()
+        ):
+            optimizer = self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         return self
 
@@ -741,6 +754,7 @@ class StackedPretrainedClassifier(
             self._template(),
             self.pretrain_max_iter,
             rng,
+            verbose=self.verbose,
         )
         for layer, ae in enumerate(autoencoders):
             net.coefs[layer][...] = ae.coefs_[0]
@@ -795,6 +809,7 @@ class StackedPretrainedClassifier(
                 predicted = classes[np.argmax(out, axis=1)]
             return float(np.mean(predicted == y_val))
 
+        validation_score.label = "validation accuracy"
         return np.sort(train), validation_score
 
     def __sklearn_tags__(self):

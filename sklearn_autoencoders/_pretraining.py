@@ -10,6 +10,7 @@ network, which is fine-tuned as a whole afterwards.
 from sklearn.base import clone
 
 from ._network import fold_standardization
+from ._training import training_stage
 from ._validation import value_range
 
 #: Noise of the default denoising pre-training (Vincent et al., 2010).
@@ -92,7 +93,9 @@ def layer_autoencoder(template, n_components, activation, first_layer, max_iter,
     return clone(template).set_params(**params)
 
 
-def pretrain_layers(X, layer_sizes, activations, template, max_iter, rng):
+def pretrain_layers(
+    X, layer_sizes, activations, template, max_iter, rng, verbose=False
+):
     """Train one shallow autoencoder per layer, each on the previous codes.
 
     Parameters
@@ -109,6 +112,9 @@ def pretrain_layers(X, layer_sizes, activations, template, max_iter, rng):
         Training epochs (or iterations) per layer.
     rng : numpy.random.Generator
         Source of the per-layer seeds.
+    verbose : bool, default=False
+        Let each layer's training print its epochs, each line (and each
+        warning) prefixed with its stage, ``"pre-training layer 2/3"``.
 
     Returns
     -------
@@ -121,7 +127,10 @@ def pretrain_layers(X, layer_sizes, activations, template, max_iter, rng):
     for index, (size, activation) in enumerate(zip(layer_sizes, activations)):
         seed = int(rng.integers(2**31 - 1))
         ae = layer_autoencoder(template, size, activation, index == 0, max_iter, seed)
-        ae.fit(H)
+        if verbose:
+            ae.set_params(verbose=verbose)
+        with training_stage(f"pre-training layer {index + 1}/{len(layer_sizes)}"):
+            ae.fit(H)
         autoencoders.append(ae)
         H = ae.transform(H)  # clean codes: transform never corrupts
     return autoencoders

@@ -14,6 +14,8 @@ estimator copies the result into its attributes only when training
 succeeded, so a failed ``fit`` leaves a fitted model as it was.
 """
 
+import contextlib
+import contextvars
 import copy
 import time
 import warnings
@@ -28,6 +30,30 @@ from sklearn.utils import gen_batches
 from ._optimizers import make_optimizer
 from ._schedules import make_schedule
 from ._validation import divergence_hint, resolve_batch_size
+
+_STAGE = contextvars.ContextVar("sklearn_autoencoders_training_stage", default="")
+
+
+@contextlib.contextmanager
+def training_stage(label):
+    """Name the training stage in verbose lines and warnings.
+
+    ``with training_stage("pre-training layer 2/3"): ae.fit(H)`` prefixes
+    everything the training loops print or warn inside it; stages nest
+    (``"fine-tuning"`` of a model itself pre-trained inside another stage
+    reads ``"outer > fine-tuning"``).
+    """
+    outer = _STAGE.get()
+    token = _STAGE.set(f"{outer} > {label}" if outer else label)
+    try:
+        yield
+    finally:
+        _STAGE.reset(token)
+
+
+def _stage_prefix():
+    label = _STAGE.get()
+    return f"{label}: " if label else ""
 
 
 class DivergenceError(FloatingPointError):
@@ -338,8 +364,9 @@ def fit_stochastic(
                     epochs_run = last_good.restore(net, optimizer, history, best_theta)
                     optimizer.rate_factor = STEP_CUT**-step_cuts
                     warnings.warn(
-                        f"Training diverged at epoch {diverged_at}; going on "
-                        f"from epoch {history.n_iter} with the learning rate "
+                        f"{_stage_prefix()}Training diverged at epoch "
+                        f"{diverged_at}; going on from epoch {history.n_iter} "
+                        "with the learning rate "
                         f"divided by {STEP_CUT**step_cuts:g}.",
                         UserWarning,
                         stacklevel=2,
@@ -354,7 +381,8 @@ def fit_stochastic(
                 if early_stopping:
                     score = float(validation_score(net))
                     history.validation_scores.append(score)
-                    message += f", validation score = {score:.8f}"
+                    label = getattr(validation_score, "label", "validation score")
+                    message += f", {label} = {score:.8f}"
                     improved = score >= history.best_validation_score + tol
                     if score > history.best_validation_score:
                         history.best_validation_score = score
@@ -367,7 +395,8 @@ def fit_stochastic(
                     0 if improved or warming_up else history.no_improvement_count + 1
                 )
                 if verbose:
-                    print(f"{message}, {time.perf_counter() - start:.2f}s")
+                    elapsed = time.perf_counter() - start
+                    print(f"{_stage_prefix()}{message}, {elapsed:.2f}s", flush=True)
                 if improved_loss:
                     last_good, epoch_start = epoch_start, last_good
                 if history.no_improvement_count > n_iter_no_change:
@@ -376,21 +405,26 @@ def fit_stochastic(
                         history.no_improvement_count = 0
                         if verbose:
                             print(
-                                f"{what} did not improve by tol={tol} for "
-                                f"{n_iter_no_change} consecutive epochs. Learning "
-                                f"rate lowered to {schedule.rate(0.0):g}."
+                                f"{_stage_prefix()}{what} did not improve by "
+                                f"tol={tol} for {n_iter_no_change} consecutive "
+                                f"epochs. Learning rate lowered to "
+                                f"{schedule.rate(0.0):g}.",
+                                flush=True,
                             )
                     elif not incremental:
                         if verbose:
                             print(
-                                f"{what} did not improve by tol={tol} for "
-                                f"{n_iter_no_change} consecutive epochs. Stopping."
+                                f"{_stage_prefix()}{what} did not improve by "
+                                f"tol={tol} for {n_iter_no_change} consecutive "
+                                "epochs. Stopping.",
+                                flush=True,
                             )
                         converged = True
                         break
             if not converged and not incremental and not schedule.ends_at_max_iter:
                 warnings.warn(
-                    f"Stochastic optimizer: maximum iterations ({max_iter}) "
+                    f"{_stage_prefix()}Stochastic optimizer: maximum iterations "
+                    f"({max_iter}) "
                     "reached and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                     stacklevel=2,
@@ -403,6 +437,16 @@ def fit_stochastic(
             raise
     if early_stopping:
         net.theta[...] = best_theta
+        if verbose:
+            best = history.best_validation_score
+            scores = history.validation_scores
+            epoch = next((i + 1 for i, v in enumerate(scores) if v == best), 0)
+            which = f"epoch {epoch}" if epoch else "the start (no epoch beat it)"
+            print(
+                f"{_stage_prefix()}Early stopping: restored the weights of "
+                f"{which}, validation score = {best:.8f}.",
+                flush=True,
+            )
 
 
 def fit_lbfgs(
@@ -438,9 +482,10 @@ def fit_lbfgs(
         history.loss_curve.append(float(intermediate_result.fun))
         if verbose:
             print(
-                f"Iteration {len(history.loss_curve)}, "
+                f"{_stage_prefix()}Iteration {len(history.loss_curve)}, "
                 f"loss = {intermediate_result.fun:.8f}, "
-                f"{time.perf_counter() - start:.2f}s"
+                f"{time.perf_counter() - start:.2f}s",
+                flush=True,
             )
 
     result = None
@@ -469,7 +514,7 @@ def fit_lbfgs(
     _check_finite(loss, net.theta, history.n_iter, divergence_hint)
     if result is not None and not result.success:
         warnings.warn(
-            f"L-BFGS failed to converge after {result.nit} iterations "
+            f"{_stage_prefix()}L-BFGS failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or scale the data.",
             ConvergenceWarning,
             stacklevel=2,

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -182,7 +183,33 @@ def test_verbose_prints_loss_validation_and_time(digits, capsys):
         n_components=4, max_iter=2, early_stopping=True, verbose=True, random_state=0
     ).fit(digits[0][:200])
     out = capsys.readouterr().out
-    assert "Epoch 2, loss = " in out and "validation score = " in out and "s\n" in out
+    assert "Epoch 2, loss = " in out and "s\n" in out
+    assert "validation score (-squared error per row) = " in out
+    assert "Early stopping: restored the weights of " in out
+
+
+def test_verbose_and_warnings_name_the_stage(digits, capsys):
+    ae = AutoencoderTransformer(
+        n_components=4,
+        hidden_layer_sizes=(8,),
+        pretraining="basic",
+        pretrain_max_iter=2,
+        max_iter=2,
+        learning_rate="constant",  # 'cosine' plans to stop at max_iter: no warning
+        verbose=True,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning) as record:
+        ae.fit(digits[0][:200])
+    out = capsys.readouterr().out
+    for stage in ("pre-training layer 1/2", "pre-training layer 2/2", "fine-tuning"):
+        assert f"{stage}: Epoch 2, loss = " in out
+        assert any(str(w.message).startswith(f"{stage}: ") for w in record)
+    # outside a staged fit nothing is prefixed
+    with pytest.warns(ConvergenceWarning, match="^Stochastic optimizer"):
+        AutoencoderTransformer(4, max_iter=2, learning_rate="constant").fit(
+            digits[0][:50]
+        )
 
 
 def test_weight_elimination_shrinks_small_weights_more_than_large(digits):

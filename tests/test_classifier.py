@@ -351,3 +351,14 @@ def test_composes_with_self_training(data):
     assert self_training.transduction_.shape == y.shape
     assert (self_training.transduction_ != -1).sum() > (y_partial != -1).sum()
     assert self_training.score(X, y) > 0.5  # three classes: chance is 1/3
+
+
+def test_verbose_tells_every_stage(data, capsys):
+    X, y = data
+    StackedPretrainedClassifier(
+        (8, 4), pretrain_max_iter=2, max_iter=2, verbose=True, random_state=0
+    ).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    stages = [line.split(":")[0] for line in lines]
+    expected = ["pre-training layer 1/2"] * 2 + ["pre-training layer 2/2"] * 2
+    assert stages == expected + ["fine-tuning"] * 2
