@@ -79,7 +79,8 @@ def reconstruct(model, X):
     return model.reconstruct(X)
 
 
-def mean_squared_error(model, X_in, X_target):
+def reconstruction_error(model, X_in, X_target):
+    """``mean_n ||g(x_n) - x_n||^2``: squared error summed over features."""
     residual = reconstruct(model, X_in) - X_target
     return float(np.mean(np.einsum("ij,ij->i", residual, residual)))
 
@@ -109,8 +110,8 @@ def evaluate(model, X_train, y_train, X_test, y_test, labeled, rng):
         "acc 100%": feature_accuracy(
             codes_train, y_train, codes_test, y_test, everything
         ),
-        "error": mean_squared_error(model, X_test, X_test),
-        "masked error": mean_squared_error(model, masked, X_test),
+        "error": reconstruction_error(model, X_test, X_test),
+        "masked error": reconstruction_error(model, masked, X_test),
         "||J||": sensitivity,
         "||J||/spread": sensitivity / np.sqrt(codes_test.var(axis=0).sum()),
         "mean code": float(np.mean(codes_test)),

@@ -5,7 +5,6 @@ Both estimators configure the shared engine (``_network``, ``_optimizers``,
 plain autoencoder is its zero-noise case.
 """
 
-import contextlib
 import copy
 import functools
 from numbers import Integral, Real
@@ -872,8 +871,7 @@ class AutoencoderTransformer(
         validation = None
         if self._uses_early_stopping(X, starts_as_pca, incremental):
             validation = functools.partial(self._validation_split, X, rng)
-        stage = "fine-tuning" if autoencoders else None
-        with training_stage(stage) if stage else contextlib.nullcontext():
+        with training_stage("fine-tuning" if autoencoders else None):
             optimizer = run_solver(
                 self,
                 net,

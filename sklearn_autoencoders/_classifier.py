@@ -1,6 +1,5 @@
 """``StackedPretrainedClassifier``: greedy pre-training, then fine-tuning."""
 
-import contextlib
 import copy
 import functools
 import warnings
@@ -69,7 +68,8 @@ def _warn_if_minus_one_looks_unlabeled(y):
             "unlabeled_label=None, it is a class of its own. Pass "
             "unlabeled_label=-1 to use those rows for pre-training only.",
             UserWarning,
-            stacklevel=4,
+            # this helper, _split_labels, fit, restore_on_error, _fit_context
+            stacklevel=6,
         )
 
 
@@ -391,9 +391,7 @@ class StackedPretrainedClassifier(
                 self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
             fold_into_first_layer(autoencoders, scaling)
         history = History()
-        with (
-            training_stage("fine-tuning") if autoencoders else contextlib.nullcontext()
-        ):
+        with training_stage("fine-tuning" if autoencoders else None):
             optimizer = self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         return self

@@ -15,9 +15,8 @@ scikit-learn's MLP scaling: ``alpha / n`` with ``n`` the minibatch size.
 *Layer penalties* act on one layer's activations ``A`` (the sparse and the
 contractive autoencoders' code): each adds its gradient with respect to the
 layer's pre-activation to ``delta`` (which backpropagation then carries to
-every earlier parameter) and returns its value and, when it also depends on
-the layer's weights ``W`` directly, a per-column factor ``f`` such that its
-weight gradient is ``W * f``.
+every earlier parameter) and returns its value; one that also depends on
+the weights directly writes that gradient into ``direct`` (see below).
 """
 
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import ACTIVATIONS, DERIVATIVES, slope
 
 
 def squared_error(Z, Y, delta, activation, scratch):
@@ -178,21 +177,6 @@ class LayerPenalty(NamedTuple):
 KL_EPSILON = 1e-7
 
 
-def _derivative(A, activation, out, scratch):
-    """``out = act'(z)`` from the activations ``A``, in two passes at most."""
-    if activation == "tanh":
-        np.multiply(A, A, out=out)
-        np.subtract(1, out, out=out)
-    elif activation == "logistic":
-        np.subtract(1, A, out=out)
-        out *= A
-    elif activation == "relu":
-        np.sign(A, out=out)
-    else:
-        out[...] = 1
-    return out
-
-
 def _buffer(work, name, shape, dtype):
     """A persistent work array, allocated on first use."""
     if name not in work or work[name].shape != shape:
@@ -219,8 +203,7 @@ def kl_sparsity_penalty(A, delta, coefs, activation, work, direct, *, strength, 
         np.sum(rho * np.log(rho / mean) + (1 - rho) * np.log((1 - rho) / (1 - mean)))
     )
     column_grad = (strength * half / n_samples) * (-rho / mean + (1 - rho) / (1 - mean))
-    grad, scratch, _ = work["rows"]
-    _derivative(A, activation, grad, scratch)
+    grad = slope(A, activation, work["rows"][0])
     grad *= column_grad.astype(A.dtype)
     delta += grad
     return value, False
@@ -277,17 +260,17 @@ def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
     ReLU and identity units).
     """
     n_samples = A.shape[0]
-    slope, product, scratch = work["rows"]
-    _derivative(A, activation, slope, scratch)
+    slopes, product, scratch = work["rows"]
+    slope(A, activation, slopes)
     curved = activation in ("logistic", "tanh")
     W = coefs[0]
     if len(coefs) == 1:
         column_norms = np.einsum("ij,ij->j", W, W)
-        np.multiply(slope, slope, out=product)
+        np.multiply(slopes, slopes, out=product)
         mean_square = product.mean(axis=0, dtype=np.float64)
         value = strength * float(np.dot(mean_square, column_norms))
         if curved:
-            np.multiply(slope, column_norms, out=product)  # (S C) with C diagonal
+            np.multiply(slopes, column_norms, out=product)  # (S C) with C diagonal
         np.multiply(W, ((2 * strength) * mean_square).astype(W.dtype), out=direct[0])
     else:
         V = coefs[1]
@@ -297,13 +280,13 @@ def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
         P = _buffer(work, "slope_gram", units, W.dtype)
         np.matmul(W.T, W, out=G)
         np.matmul(V, V.T, out=M)
-        np.matmul(slope.T, slope, out=P)
+        np.matmul(slopes.T, slopes, out=P)
         P *= 1.0 / n_samples
         C = _buffer(work, "product", units, W.dtype)
         np.multiply(G, M, out=C)
         value = strength * float(np.vdot(P, C))
         if curved:
-            np.matmul(slope, C, out=product)
+            np.matmul(slopes, C, out=product)
         # the factor 2 strength goes on the h x h matrices, not the d x h result
         np.multiply(P, M, out=C)
         C *= 2 * strength  # 2 strength Q, Q = P * M
@@ -312,8 +295,8 @@ def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
         np.matmul(W, C, out=direct[0])
         np.matmul(G, V, out=direct[1])
     if curved:
-        constant = _curvature(A, activation, slope, scratch)
-        product *= slope
+        constant = _curvature(A, activation, slopes, scratch)
+        product *= slopes
         product *= constant * 2 * strength / n_samples
         delta += product
     return value, True

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import ACTIVATIONS, DERIVATIVES, slope
 from ._losses import LOSS_OUTPUT_ACTIVATION, LOSSES, PENALTIES
 
 #: Rows per chunk in the allocating forward pass: bounds its memory.
@@ -114,9 +114,8 @@ def jacobian_norms(coefs, intercepts, activations, X, n_layers):
         for W, b, act in zip(coefs[:n_layers], intercepts, activations):
             A = A @ W + b
             ACTIVATIONS[act](A)
-            slope = np.ones_like(A)
-            DERIVATIVES[act](A, slope, np.empty_like(A))
-            J = (W[None] if J is None else J @ W) * slope[:, None, :]
+            slopes = slope(A, act, np.empty_like(A))
+            J = (W[None] if J is None else J @ W) * slopes[:, None, :]
         norms[rows] = np.sqrt(np.einsum("nij,nij->n", J, J))
     return norms
 

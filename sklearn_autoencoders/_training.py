@@ -41,8 +41,11 @@ def training_stage(label):
     ``with training_stage("pre-training layer 2/3"): ae.fit(H)`` prefixes
     everything the training loops print or warn inside it; stages nest
     (``"fine-tuning"`` of a model itself pre-trained inside another stage
-    reads ``"outer > fine-tuning"``).
+    reads ``"outer > fine-tuning"``). ``None`` names no stage.
     """
+    if label is None:
+        yield
+        return
     outer = _STAGE.get()
     token = _STAGE.set(f"{outer} > {label}" if outer else label)
     try:
@@ -442,9 +445,10 @@ def fit_stochastic(
             scores = history.validation_scores
             epoch = next((i + 1 for i, v in enumerate(scores) if v == best), 0)
             which = f"epoch {epoch}" if epoch else "the start (no epoch beat it)"
+            label = getattr(validation_score, "label", "validation score")
             print(
                 f"{_stage_prefix()}Early stopping: restored the weights of "
-                f"{which}, validation score = {best:.8f}.",
+                f"{which}, {label} = {best:.8f}.",
                 flush=True,
             )
 
