@@ -3,9 +3,10 @@
 import copy
 import functools
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.linear_model import LogisticRegression
@@ -14,6 +15,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._autoencoder import (
@@ -24,14 +26,17 @@ from ._autoencoder import (
 )
 from ._network import (
     Network,
+    SemiSupervisedNetwork,
     fold_standardization,
     forward,
     unfold_standardization,
 )
+from ._optimizers import keep_leading_parameters
 from ._pretraining import (
     DEFAULT_PRETRAINING_NOISE,
     fold_into_first_layer,
     pretrain_layers,
+    reconstruction_output,
 )
 from ._state import PlainStateMixin
 from ._training import (
@@ -73,6 +78,23 @@ def _warn_if_minus_one_looks_unlabeled(y):
         )
 
 
+#: Defaults of the joint fine-tuning, chosen on validation splits of digits
+#: and MNIST (user guide, "Semi-supervised fine-tuning").
+CONSISTENCY_WEIGHT = 10.0
+CONSISTENCY_NOISE = 0.75
+#: The consistency weight ramps up over this fraction of ``max_iter``.
+CONSISTENCY_RAMPUP = 0.3
+
+
+def _feature_scales(X):
+    """Standard deviation of each column (of a sparse matrix too)."""
+    if sp.issparse(X):
+        variances = mean_variance_axis(X, axis=0)[1]
+    else:
+        variances = X.var(axis=0, dtype=np.float64)
+    return np.sqrt(variances).astype(X.dtype)
+
+
 class StackedPretrainedClassifier(
     PlainStateMixin, ClassifierMixin, TransformerMixin, BaseEstimator
 ):
@@ -88,8 +110,15 @@ class StackedPretrainedClassifier(
 
     Pre-training needs no labels, so unlabeled samples can help: with
     ``unlabeled_label=-1`` (scikit-learn's semi-supervised convention), rows
-    labeled ``-1`` feed the pre-training only and the other rows feed both
-    stages.
+    labeled ``-1`` feed the pre-training and, by default, the fine-tuning
+    too (*joint fine-tuning*): each minibatch pairs labeled rows, scored by
+    the cross-entropy, with rows of the whole set, whose predictions for two
+    noisy copies are pulled together (the Pi-model consistency of Laine &
+    Aila, 2017). The unlabeled rows thus keep shaping the network while the
+    labels are fitted, which pre-training alone does not do: with 10% of
+    the labels, +1.8 points of test accuracy on digits and +3.3 on MNIST
+    over pre-training only (README; user guide, "Semi-supervised
+    fine-tuning").
 
     Parameters
     ----------
@@ -127,20 +156,49 @@ class StackedPretrainedClassifier(
         Epochs of each layer's pre-training.
 
     unlabeled_label : int, str or None, default=None
-        Label marking unlabeled rows: they feed the pre-training only, and
-        ``score`` leaves them out. ``None``: every row is labeled (so
-        labels such as {-1, 1} keep working); a -1 beside two or more other
-        classes then draws a warning, since scikit-learn's semi-supervised
-        estimators read -1 as unlabeled.
+        Label marking unlabeled rows: they feed the pre-training and the
+        joint fine-tuning (below), and ``score`` leaves them out. ``None``:
+        every row is labeled (so labels such as {-1, 1} keep working); a -1
+        beside two or more other classes then draws a warning, since
+        scikit-learn's semi-supervised estimators read -1 as unlabeled.
+
+    consistency_weight : float, default=10.0
+        Weight of the consistency term of the joint fine-tuning, used when
+        ``y`` has unlabeled rows: the mean squared difference between the
+        class probabilities predicted for two noisy copies of a row (every
+        row, labeled or not), added to the labeled rows' cross-entropy. It
+        ramps up along ``exp(-5 (1 - t)^2)`` over the first 30% of
+        ``max_iter`` epochs. 0 (with ``reconstruction_weight=0``) fine-tunes
+        on the labeled rows only, as without unlabeled rows. Too much
+        weight with too much noise lets every prediction collapse to one
+        class (on digits: 30 with ``consistency_noise=1.0``).
+
+    consistency_noise : float, default=0.75
+        Standard deviation of the Gaussian noise of each copy, as a
+        fraction of each feature's standard deviation (constant features
+        get none).
+
+    reconstruction_weight : float, default=0.0
+        Weight of a reconstruction term in the joint fine-tuning: the
+        first pre-trained layer's decoder (initialised at random without
+        pre-training) reconstructs each clean row from the first hidden
+        layer of its first noisy copy, with that layer's pre-training loss.
+        0 by default: it measured no better than the consistency alone.
 
     solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
-        Optimizer of the fine-tuning.
+        Optimizer of the fine-tuning. ``'lbfgs'`` needs a deterministic
+        objective, so it fine-tunes on the labeled rows only (no joint
+        fine-tuning).
 
     alpha : float, default=1e-4
         L2 penalty of the fine-tuning.
 
     batch_size : int or 'auto', default='auto'
-        Minibatch size; ``'auto'`` is ``min(200, n_labeled)``.
+        Minibatch size; ``'auto'`` is ``min(200, n_labeled)``. In joint
+        fine-tuning each batch holds ``min(batch_size, n_labeled)``
+        labeled rows (cycling through them, classes in proportion) and
+        ``batch_size`` rows of the whole set (``'auto'``: ``min(200,
+        n_samples)``), so an epoch sees every row.
 
     learning_rate : {'constant', 'adaptive', 'cosine'}, default='constant'
         Learning-rate schedule of ``'adam'`` and ``'sgd'``, in the
@@ -285,6 +343,9 @@ class StackedPretrainedClassifier(
         "autoencoder": [HasMethods(["fit", "transform"]), None],
         "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
         "unlabeled_label": [Integral, str, None],
+        "consistency_weight": [Interval(Real, 0, None, closed="left")],
+        "consistency_noise": [Interval(Real, 0, None, closed="neither")],
+        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
         "standardize": ["boolean", StrOptions({"auto"})],
     }
 
@@ -297,6 +358,9 @@ class StackedPretrainedClassifier(
         autoencoder=None,
         pretrain_max_iter=50,
         unlabeled_label=None,
+        consistency_weight=CONSISTENCY_WEIGHT,
+        consistency_noise=CONSISTENCY_NOISE,
+        reconstruction_weight=0.0,
         solver="adam",
         alpha=1e-4,
         batch_size="auto",
@@ -321,6 +385,9 @@ class StackedPretrainedClassifier(
         self.autoencoder = autoencoder
         self.pretrain_max_iter = pretrain_max_iter
         self.unlabeled_label = unlabeled_label
+        self.consistency_weight = consistency_weight
+        self.consistency_noise = consistency_noise
+        self.reconstruction_weight = reconstruction_weight
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -381,6 +448,7 @@ class StackedPretrainedClassifier(
         net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
         X_labeled, y_labeled = X[labeled], y[labeled]
         Y = self._one_hot(y_labeled, classes, X.dtype)
+        decoder = None
         if reuse:
             net.set_parameters(*self._network_parameters(scaling))
             autoencoders = self.autoencoders_
@@ -388,11 +456,15 @@ class StackedPretrainedClassifier(
             net.initialize(rng)
             autoencoders = self._pretrain(X, hidden, net, rng)
             if autoencoders:
+                decoder = self._pretrained_decoder(autoencoders[0])
                 self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
             fold_into_first_layer(autoencoders, scaling)
+        trainer = self._trainer(net, X, labeled, rng, decoder)
         history = History()
         with training_stage("fine-tuning" if autoencoders else None):
-            optimizer = self._fine_tune(net, X_labeled, Y, y_labeled, rng, history)
+            optimizer = self._fine_tune(
+                trainer, X_labeled, Y, y_labeled, rng, history, X_all=X, labeled=labeled
+            )
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         return self
 
@@ -413,7 +485,12 @@ class StackedPretrainedClassifier(
         The first call initialises the network at random (call ``fit`` on a
         first sample instead to pre-train it) and must be given every class;
         later calls continue from the current weights and optimizer state.
-        Rows labeled ``unlabeled_label`` are skipped.
+        Rows labeled ``unlabeled_label`` feed the consistency term of the
+        joint fine-tuning (a chunk may even hold no labeled row), counting
+        each call as one epoch of its ramp; with
+        ``consistency_weight=0`` they are skipped. The reconstruction term
+        is left out: it needs the decoder of pre-training, which only
+        ``fit`` has.
 
         Parameters
         ----------
@@ -468,10 +545,11 @@ class StackedPretrainedClassifier(
             history = self._history.copy()
             optimizer = copy.deepcopy(self._optimizer)
             autoencoders = self.autoencoders_
-        if labeled.any():
+        trainer = self._trainer(net, X, labeled, rng, reconstruction=False)
+        if labeled.any() or trainer is not net:
             Y = self._one_hot(y[labeled], classes, net.dtype)
             optimizer = self._fine_tune(
-                net,
+                trainer,
                 X[labeled],
                 Y,
                 y[labeled],
@@ -479,12 +557,17 @@ class StackedPretrainedClassifier(
                 history,
                 optimizer,
                 incremental=True,
+                X_all=X,
+                labeled=labeled,
             )
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         return self
 
     def _commit(self, net, classes, autoencoders, history, optimizer, rng, scaling):
         """Store a finished training on ``self``."""
+        if optimizer is not None:
+            # after joint fine-tuning, the decoder's moments are not needed
+            keep_leading_parameters(optimizer, net.n_params)
         self.classes_ = classes
         self.coefs_, self.intercepts_ = net.export_parameters()
         if scaling is not None:
@@ -694,6 +777,72 @@ class StackedPretrainedClassifier(
             dtype=dtype,
         )
 
+    def _trainer(self, net, X, labeled, rng, decoder=None, reconstruction=True):
+        """What fine-tuning trains: ``net``, or the joint network around it.
+
+        With unlabeled rows, ``net``'s parameters move into the classifier
+        of a ``SemiSupervisedNetwork``, whose first layer may also feed
+        ``decoder`` (``(coef, intercept, out_activation, loss)`` of the first
+        pre-trained layer, or None to start one at random);
+        ``reconstruction=False`` leaves the decoder out (``partial_fit``).
+        """
+        reconstruction = reconstruction and self.reconstruction_weight > 0
+        joint = self.consistency_weight > 0 or reconstruction
+        if not joint or self.solver == "lbfgs" or labeled.all():
+            return net
+
+        def classifier(loss, layer_penalty):
+            return Network(
+                net.layer_units,
+                net.activations,
+                loss,
+                alpha=self.alpha,
+                layer_penalty=layer_penalty,
+                dtype=net.dtype,
+            )
+
+        decoder_net = None
+        if reconstruction:
+            if decoder is None:
+                output = reconstruction_output(X)
+                decoder = (None, None, output["out_activation"], output["loss"])
+            coef, intercept, out_activation, loss = decoder
+            decoder_net = Network(
+                [net.layer_units[1], net.layer_units[0]],
+                [out_activation],
+                loss,
+                alpha=self.alpha,
+                dtype=net.dtype,
+            )
+            if coef is None:
+                decoder_net.initialize(rng)
+            else:
+                decoder_net.set_parameters([coef], [intercept])
+        joint = SemiSupervisedNetwork(
+            classifier,
+            net.loss,
+            consistency_weight=self.consistency_weight,
+            noise=self.consistency_noise * _feature_scales(X),
+            rampup=CONSISTENCY_RAMPUP * self.max_iter,
+            rng=rng,
+            decoder=decoder_net,
+            reconstruction_weight=self.reconstruction_weight if reconstruction else 0,
+        )
+        # net's parameters move into the joint buffer: training them there
+        # trains net (the two have the same layout)
+        net.bind(joint.classifier.theta, joint.classifier.grad)
+        return joint
+
+    @staticmethod
+    def _pretrained_decoder(autoencoder):
+        """The first pre-trained layer's decoder, as fine-tuning may reuse it."""
+        return (
+            autoencoder.coefs_[1].copy(),
+            autoencoder.intercepts_[1].copy(),
+            autoencoder.out_activation_,
+            autoencoder.loss_function_,
+        )
+
     def _template(self):
         if self.autoencoder is not None:
             return self.autoencoder
@@ -771,21 +920,40 @@ class StackedPretrainedClassifier(
         net.coefs[-1][...] = logistic.coef_.T
         net.intercepts[-1][...] = logistic.intercept_
 
-    def _fine_tune(self, net, X, Y, y, rng, history, optimizer=None, incremental=False):
-        """Backpropagation on the labeled rows; returns the optimizer."""
+    def _fine_tune(
+        self,
+        net,
+        X,
+        Y,
+        y,
+        rng,
+        history,
+        optimizer=None,
+        incremental=False,
+        X_all=None,
+        labeled=None,
+    ):
+        """Backpropagation; returns the optimizer.
+
+        ``X``, ``Y`` and ``y`` are the labeled rows; a ``SemiSupervisedNetwork``
+        also reads every row of ``X_all`` (``labeled`` marks the labeled
+        ones). Early stopping holds out labeled rows either way.
+        """
         validation = None
         if self.early_stopping and self.solver != "lbfgs":
             validation = functools.partial(self._validation_split, X, y, rng)
+        joint = isinstance(net, SemiSupervisedNetwork)
         return run_solver(
             self,
             net,
-            X,
+            X_all if joint else X,
             Y,
             rng=rng,
             history=history,
             optimizer=optimizer,
             incremental=incremental,
             validation=validation,
+            labeled=np.flatnonzero(labeled) if joint else None,
         )
 
     def _validation_split(self, X, y, rng):

@@ -117,6 +117,63 @@ LOSS_OUTPUT_ACTIVATION = {
 }
 
 
+class ConsistencyLoss:
+    """Cross-entropy on labeled rows plus the Pi-model consistency on pairs.
+
+    The semi-supervised objective of Laine & Aila (2017): a batch holds
+    ``n_l`` labeled rows (the rows ``Y`` labels), then two differently
+    corrupted copies of ``m`` further rows (``m`` first copies, then ``m``
+    second copies). Its value is
+
+    ``CE(labeled rows) + weight * (1 / m) sum_i ||p(x~_i) - p(x~'_i)||^2``
+
+    with ``p`` the output probabilities (softmax, or the logistic output of
+    a binary problem): unlabeled rows teach the network to give the same
+    answer for two noisy views of one input, so its decision boundary moves
+    away from dense regions of the data. Both copies receive the gradient
+    (no target is held fixed). ``weight`` is an attribute, so the training
+    loop can ramp it up step by step without rebuilding the network.
+
+    Parameters
+    ----------
+    classification : {'cross_entropy', 'softmax_cross_entropy'}
+        The supervised loss, on the labeled rows.
+    weight : float, default=0.0
+        Weight of the consistency term.
+    """
+
+    def __init__(self, classification, weight=0.0):
+        self.classification = classification
+        self.weight = weight
+        self.output_activation = LOSS_OUTPUT_ACTIVATION[classification]
+
+    def __call__(self, Z, Y, delta, activation, scratch):
+        n_labeled = Y.shape[0]
+        n_pairs = (Z.shape[0] - n_labeled) // 2
+        loss = 0.0
+        if n_labeled:
+            loss = LOSSES[self.classification](
+                Z[:n_labeled], Y, delta[:n_labeled], activation, scratch[:n_labeled]
+            )
+        if not n_pairs:
+            return loss
+        P, grad = Z[n_labeled:], delta[n_labeled:]
+        ACTIVATIONS[activation](P)
+        difference, opposite = grad[:n_pairs], grad[n_pairs:]
+        np.subtract(P[:n_pairs], P[n_pairs:], out=difference)
+        flat = difference.reshape(-1)
+        loss += self.weight * float(np.dot(flat, flat)) / n_pairs
+        difference *= 2 * self.weight / n_pairs
+        np.negative(difference, out=opposite)
+        # dLoss/dP to dLoss/dZ through the output activation
+        if activation == "softmax":
+            grad -= np.einsum("ij,ij->i", grad, P)[:, None]
+            grad *= P
+        else:
+            DERIVATIVES[activation](P, grad, scratch[n_labeled:])
+        return loss
+
+
 def l2_penalty(W, grad, strength, scratch, scale=None):
     """Weight decay ``(strength / 2) sum s w^2``; adds ``strength s w`` to grad.
 

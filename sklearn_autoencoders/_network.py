@@ -19,7 +19,13 @@ import scipy.sparse as sp
 from sklearn.utils import gen_batches
 
 from ._activations import ACTIVATIONS, DERIVATIVES, slope
-from ._losses import LOSS_OUTPUT_ACTIVATION, LOSSES, PENALTIES
+from ._losses import (
+    LOSS_OUTPUT_ACTIVATION,
+    LOSSES,
+    PENALTIES,
+    ConsistencyLoss,
+    LayerPenalty,
+)
 
 #: Rows per chunk in the allocating forward pass: bounds its memory.
 FORWARD_CHUNK_SIZE = 4096
@@ -136,7 +142,9 @@ class Network:
     activations : list of str
         Activation of each of the ``len(layer_units) - 1`` layers. For the
         cross-entropies the last one must match ``LOSS_OUTPUT_ACTIVATION``.
-    loss : {'squared_error', 'cross_entropy', 'softmax_cross_entropy'}
+    loss : {'squared_error', 'cross_entropy', 'softmax_cross_entropy'} or callable
+        A key of ``_losses.LOSSES``, or a loss with the same signature and
+        an ``output_activation`` attribute (``_losses.ConsistencyLoss``).
     tied : dict of int to int, default=None
         ``{layer: source}``: ``layer`` uses ``coefs[source].T`` as weights.
     penalty : {'l2', 'elimination'}, default='l2'
@@ -191,20 +199,39 @@ class Network:
             None if penalty_scale is None else np.asarray(penalty_scale, self.dtype)
         )
         self.n_layers = len(self.layer_units) - 1
-        if loss in LOSS_OUTPUT_ACTIVATION:
-            assert self.activations[-1] == LOSS_OUTPUT_ACTIVATION[loss]
+        if callable(loss):
+            self._loss = loss
+            assert self.activations[-1] == loss.output_activation
+        else:
+            self._loss = LOSSES[loss]
+            if loss in LOSS_OUTPUT_ACTIVATION:
+                assert self.activations[-1] == LOSS_OUTPUT_ACTIVATION[loss]
         self._build_layout()
         if layer_penalty is not None:
             self._penalty_span = range(
                 layer_penalty.layer, layer_penalty.layer + layer_penalty.n_layers
             )
             assert not any(self.block_of[layer][1] for layer in self._penalty_span)
-        self.theta = np.zeros(self.n_params, dtype=self.dtype)
-        self.grad = np.zeros(self.n_params, dtype=self.dtype)
+        self.bind(
+            np.zeros(self.n_params, dtype=self.dtype),
+            np.zeros(self.n_params, dtype=self.dtype),
+        )
+        self._batch_size = 0
+
+    def bind(self, theta, grad):
+        """Keep the parameters (and gradient) in the given flat buffers.
+
+        The current values are copied in, and every view is rebuilt on the
+        new buffers: networks that are trained together (a classifier and
+        the decoder of its first layer) can thus share one flat vector,
+        each owning a contiguous slice of it, so one optimizer updates all.
+        """
+        if hasattr(self, "theta"):
+            theta[...] = self.theta
+        self.theta, self.grad = theta, grad
         self.coefs, self.intercepts = self.views(self.theta)
         self._weight_grads = self._block_views(self.grad)
         _, self.intercept_grads = self.views(self.grad)
-        self._batch_size = 0
 
     # -- layout ---------------------------------------------------------
     def _build_layout(self):
@@ -317,7 +344,7 @@ class Network:
     def _scratch_like(self, shape):
         return self._scratch[: shape[0] * shape[1]].reshape(shape)
 
-    def loss_and_gradient(self, X, Y):
+    def loss_and_gradient(self, X, Y, input_delta=None):
         """Objective at ``theta`` on one batch; fills ``self.grad``.
 
         Parameters
@@ -325,7 +352,11 @@ class Network:
         X : ndarray of shape (n_samples, layer_units[0])
             Network input (possibly corrupted).
         Y : ndarray of shape (n_samples, layer_units[-1])
-            Targets.
+            Targets (fewer rows for a loss that reads only some, such as
+            ``ConsistencyLoss``).
+        input_delta : ndarray of shape (n_samples, layer_units[0]), default=None
+            If given, filled with the gradient with respect to ``X``: what a
+            network that feeds this one needs to backpropagate further.
 
         Returns
         -------
@@ -346,7 +377,7 @@ class Network:
                 A[layer + 1] += self.intercepts[layer]
             if layer < last:
                 ACTIVATIONS[self.activations[layer]](A[layer + 1])
-        loss = LOSSES[self.loss](
+        loss = self._loss(
             A[-1],
             Y,
             deltas[-1],
@@ -378,6 +409,8 @@ class Network:
                 DERIVATIVES[self.activations[layer - 1]](
                     A[layer], previous, self._scratch_like(previous.shape)
                 )
+            elif input_delta is not None:
+                np.matmul(delta, self.coefs[0].T, out=input_delta)
         if self.alpha > 0:
             loss += PENALTIES[self.penalty](
                 self.theta[: self.n_weights],
@@ -423,6 +456,151 @@ class Network:
     def predict(self, X, n_layers=None):
         """Allocating forward pass with the current parameters."""
         return forward(self.coefs, self.intercepts, self.activations, X, n_layers)
+
+    #: Epochs during which the objective itself changes (none here).
+    warmup_epochs = 0
+
+    def advance(self, progress):
+        """Told the training progress (in epochs) before each step; no-op here."""
+
+
+class ReconstructionBranch:
+    """A decoder reading one layer of a network, trained as that layer's penalty.
+
+    ``weight * loss(decoder(A[rows]), targets)``: the decoder (a ``Network``
+    whose parameters live beside its host's) reconstructs ``targets`` from
+    the rows ``rows`` of the host layer's activations ``A``. Used as the
+    ``function`` of a ``LayerPenalty``, it adds its gradient with respect to
+    the layer's pre-activation to the host's ``delta``, so the host's
+    backpropagation carries the reconstruction error to every earlier
+    layer: the encoder is shared by the host's head and the decoder.
+    ``rows`` and ``targets`` are set before each step.
+    """
+
+    def __init__(self, decoder, weight):
+        self.decoder = decoder
+        self.weight = float(weight)
+        self.rows, self.targets = slice(0, 0), None
+
+    def __call__(self, A, delta, coefs, activation, work, direct):
+        H = A[self.rows]
+        back, scratch, _ = (buf[: H.shape[0]] for buf in work["rows"])
+        value = self.decoder.loss_and_gradient(H, self.targets, input_delta=back)
+        self.decoder.grad *= self.weight
+        back *= self.weight
+        DERIVATIVES[activation](H, back, scratch)
+        delta[self.rows] += back
+        return self.weight * value, False
+
+
+class SemiSupervisedNetwork:
+    """A classifier fine-tuned on labeled and unlabeled rows together.
+
+    One objective over a batch ``[labeled rows; m other rows]``:
+
+    * the cross-entropy of the labeled rows, as in supervised training;
+    * ``consistency_weight * ramp`` times the Pi-model consistency
+      (``ConsistencyLoss``) between the predictions for two copies of each
+      of the ``m`` rows, each with fresh Gaussian noise of standard
+      deviation ``noise`` (one per feature, or one for all);
+    * optionally ``reconstruction_weight`` times the loss of a decoder that
+      reconstructs the ``m`` clean rows from the first hidden layer of
+      their first noisy copy (a denoising autoencoder sharing the
+      classifier's first layer; ``ReconstructionBranch``).
+
+    The classifier and the decoder are two ``Network`` objects whose
+    parameters are contiguous slices of one flat buffer, ``theta``
+    (classifier first), so one optimizer trains both and the classifier's
+    parameters are exactly those of a plain ``Network``. ``ramp`` rises
+    from ``exp(-5)`` to 1 along ``exp(-5 (1 - t)^2)`` over the first
+    ``rampup`` epochs (Laine & Aila, 2017): the noisy predictions of an
+    untrained output layer would otherwise pull every row to one answer.
+    The noise is drawn from ``rng``, so the objective is stochastic.
+
+    Parameters
+    ----------
+    classifier : callable
+        ``classifier(loss, layer_penalty) -> Network``: builds the
+        classifier with the given output loss and first-layer penalty.
+    classification : {'cross_entropy', 'softmax_cross_entropy'}
+    consistency_weight : float
+    noise : float or ndarray of shape (n_features,)
+    rampup : float
+        Epochs of the ramp (0: full weight at once).
+    rng : numpy.random.Generator
+    decoder : Network, default=None
+        Maps the first hidden layer to the input (its loss fixed); None, or
+        ``reconstruction_weight=0``, leaves the reconstruction out.
+    reconstruction_weight : float, default=0.0
+    """
+
+    def __init__(
+        self,
+        classifier,
+        classification,
+        *,
+        consistency_weight,
+        noise,
+        rampup,
+        rng,
+        decoder=None,
+        reconstruction_weight=0.0,
+    ):
+        self.consistency = ConsistencyLoss(classification)
+        self.consistency_weight = float(consistency_weight)
+        self.noise, self.rampup, self.rng = noise, rampup, rng
+        if reconstruction_weight <= 0:
+            decoder = None
+        self.branch = (
+            None
+            if decoder is None
+            else ReconstructionBranch(decoder, reconstruction_weight)
+        )
+        penalty = None if self.branch is None else LayerPenalty(0, self.branch)
+        self.classifier = classifier(self.consistency, penalty)
+        self.dtype = self.classifier.dtype
+        parts = [self.classifier] + ([] if decoder is None else [decoder])
+        self.n_params = sum(part.n_params for part in parts)
+        self.theta = np.empty(self.n_params, dtype=self.dtype)
+        self.grad = np.zeros(self.n_params, dtype=self.dtype)
+        start = 0
+        for part in parts:
+            stop = start + part.n_params
+            part.bind(self.theta[start:stop], self.grad[start:stop])
+            start = stop
+        self._stacked = np.empty((0, self.classifier.layer_units[0]), self.dtype)
+        self.warmup_epochs = int(np.ceil(rampup))
+        self.advance(0.0)
+
+    def advance(self, progress):
+        """Set the consistency weight for the step at ``progress`` epochs."""
+        t = 1.0 if self.rampup <= 0 else min(1.0, progress / self.rampup)
+        self.consistency.weight = self.consistency_weight * np.exp(-5 * (1 - t) ** 2)
+
+    def loss_and_gradient(self, X, Y):
+        """Objective on a batch whose first ``len(Y)`` rows are labeled.
+
+        The other ``m`` rows of ``X`` are clean; two noisy copies of them
+        follow the labeled rows in the classifier's input.
+        """
+        n_labeled, m = Y.shape[0], X.shape[0] - Y.shape[0]
+        rows = n_labeled + 2 * m
+        if self._stacked.shape[0] < rows:
+            self._stacked = np.empty((rows, X.shape[1]), self.dtype)
+        stacked = self._stacked[:rows]
+        stacked[:n_labeled] = X[:n_labeled]
+        for copy in (stacked[n_labeled : n_labeled + m], stacked[n_labeled + m :]):
+            self.rng.standard_normal(dtype=self.dtype, out=copy)
+            copy *= self.noise
+            copy += X[n_labeled:]
+        if self.branch is not None:
+            self.branch.rows = slice(n_labeled, n_labeled + m)
+            self.branch.targets = X[n_labeled:]
+        return self.classifier.loss_and_gradient(stacked, Y)
+
+    def predict(self, X, n_layers=None):
+        """The classifier's forward pass."""
+        return self.classifier.predict(X, n_layers)
 
 
 def embed_pca(net, mean, components):

@@ -152,3 +152,16 @@ def make_optimizer(
     return SGDOptimizer(
         n_params, dtype, learning_rate, momentum, nesterov, schedule=schedule
     )
+
+
+def keep_leading_parameters(optimizer, n_params):
+    """Restrict an optimizer's state to the first ``n_params`` parameters.
+
+    A network trained together with a helper network (a classifier and its
+    decoder, one flat vector with the classifier first) goes on alone with
+    the same optimizer: the helper's moments are dropped.
+    """
+    for name, value in vars(optimizer).items():
+        if isinstance(value, np.ndarray) and value.shape[0] > n_params:
+            setattr(optimizer, name, value[:n_params].copy())
+    return optimizer

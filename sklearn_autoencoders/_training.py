@@ -144,7 +144,7 @@ def _check_finite(loss, theta, epoch, hint, limit=np.inf):
 
 def _divergence_limit(loss, Y):
     """Largest believable loss: far above the start and above predicting 0."""
-    scale = max(loss, 0.5 * float(np.vdot(Y, Y)) / Y.shape[0], 1.0)
+    scale = max(loss, 0.5 * float(np.vdot(Y, Y)) / max(Y.shape[0], 1), 1.0)
     return DIVERGENCE_FACTOR * scale
 
 
@@ -188,6 +188,57 @@ def _batch_reader(X, Y, batch_size, dtype, corrupt, rng):
     return read
 
 
+def _stratified_order(classes, rng):
+    """A shuffled order of rows in which every stretch keeps the class balance.
+
+    Each class's rows are shuffled and spread evenly over ``[0, 1)`` (row
+    ``i`` of a class of ``c`` rows at ``(i + u) / c``, ``u`` uniform), then
+    all rows are sorted by that position: any window of ``k`` consecutive
+    rows holds each class in about its proportion.
+    """
+    position = np.empty(len(classes))
+    for label in np.unique(classes):
+        rows = np.flatnonzero(classes == label)
+        rows = rows[rng.permutation(len(rows))]
+        position[rows] = (np.arange(len(rows)) + rng.random()) / len(rows)
+    return np.argsort(position, kind="stable")
+
+
+def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
+    """Batches of ``[labeled rows; selected rows]`` with the labeled rows' targets.
+
+    The selected rows come from the epoch's order over every row of ``X``
+    (labeled or not); each batch is led by the next ``min(batch_size,
+    n_labeled)`` labeled rows of a stream that cycles through them in
+    class-stratified shuffled orders, so an epoch sees every row and every
+    batch sees the classes in their labeled proportions. Returns a
+    function like ``_batch_reader``'s; batches are dense.
+    """
+    n_labeled = len(labeled)
+    n_lead = min(batch_size, n_labeled)
+    classes = np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0]
+    rows_buffer = np.empty((n_lead + batch_size, X.shape[1]), dtype=dtype)
+    targets = np.empty((n_lead, Y.shape[1]), dtype=dtype)
+    pending = np.empty(0, dtype=np.intp)
+
+    def read(selection):
+        nonlocal pending
+        if len(pending) < n_lead:
+            pending = np.concatenate([pending, _stratified_order(classes, rng)])
+        lead, pending = pending[:n_lead], pending[n_lead:]
+        selection = np.arange(X.shape[0])[selection]
+        m = n_lead + len(selection)
+        rows = np.concatenate([labeled[lead], selection])
+        if sp.issparse(X):
+            X[rows].toarray(out=rows_buffer[:m])
+        else:
+            np.take(X, rows, axis=0, out=rows_buffer[:m], mode="clip")
+        np.take(Y, lead, axis=0, out=targets, mode="clip")
+        return rows_buffer[:m], targets
+
+    return read
+
+
 def _run_epoch(
     net, optimizer, read_batch, order, contiguous, batch_size, epoch, limit, hint
 ):
@@ -203,11 +254,12 @@ def _run_epoch(
     accumulated = 0.0
     for batch, rows in enumerate(gen_batches(n_samples, batch_size)):
         X_batch, Y_batch = read_batch(rows if contiguous else order[rows])
+        progress = epoch - 1 + (batch + 1) / n_batches
+        net.advance(progress)
         loss = net.loss_and_gradient(X_batch, Y_batch)
         if limit is None:
             limit = _divergence_limit(loss, Y_batch)
         _check_finite(loss, None, epoch, hint, limit)
-        progress = epoch - 1 + (batch + 1) / n_batches
         optimizer.learning_rate = optimizer.rate_factor * optimizer.schedule.rate(
             progress
         )
@@ -272,6 +324,7 @@ def fit_stochastic(
     train_indices=None,
     validation_score=None,
     corrupt=None,
+    labeled=None,
     verbose=False,
     incremental=False,
     divergence_hint="",
@@ -304,16 +357,30 @@ def fit_stochastic(
     corrupt : callable, default=None
         ``corrupt(clean, out, rng)`` writes a corrupted copy of the batch
         into ``out``; the network sees ``out``, the targets stay clean.
+    labeled : ndarray of int, default=None
+        Semi-supervised training: ``Y`` labels these rows of ``X`` (in
+        order), an epoch runs over *every* row of ``X``, and each batch is
+        ``[labeled rows; batch rows]`` with the labeled rows' targets (see
+        ``_semi_supervised_reader``), for a network whose loss reads both
+        parts (``SemiSupervisedNetwork``). ``train_indices`` then select
+        among the labeled rows.
     verbose : bool
     incremental : bool
         One epoch, no convergence warning (``partial_fit``).
     divergence_hint : str
         Appended to the error raised when training diverges.
     """
+    if labeled is not None:
+        if train_indices is not None:
+            labeled, Y = labeled[train_indices], Y[train_indices]
+        train_indices = None
     n_samples = X.shape[0] if train_indices is None else len(train_indices)
     batch_size = min(batch_size, n_samples)
     order = np.arange(n_samples) if train_indices is None else train_indices
-    next_batch = _batch_reader(X, Y, batch_size, net.dtype, corrupt, rng)
+    if labeled is None:
+        next_batch = _batch_reader(X, Y, batch_size, net.dtype, corrupt, rng)
+    else:
+        next_batch = _semi_supervised_reader(X, Y, labeled, batch_size, net.dtype, rng)
     early_stopping = validation_score is not None
     best_theta = net.theta.copy() if early_stopping else None
     if early_stopping and history.validation_scores is None:
@@ -392,8 +459,14 @@ def fit_stochastic(
                         best_theta[...] = net.theta
                 else:
                     improved = loss <= history.best_loss - tol
+                if history.n_iter <= net.warmup_epochs:
+                    # the objective itself still changes (a ramped weight):
+                    # only losses after this epoch compare with this one
+                    history.best_loss = loss
                 history.best_loss = min(history.best_loss, loss)
-                warming_up = history.n_iter <= schedule.warmup_epochs
+                warming_up = history.n_iter <= max(
+                    schedule.warmup_epochs, net.warmup_epochs
+                )
                 history.no_improvement_count = (
                     0 if improved or warming_up else history.no_improvement_count + 1
                 )
@@ -537,6 +610,7 @@ def run_solver(
     corrupt=None,
     incremental=False,
     validation=None,
+    labeled=None,
 ):
     """Train ``net`` with the solver and hyperparameters an estimator names.
 
@@ -546,6 +620,8 @@ def run_solver(
     ``validation`` is a callable returning ``(train_indices,
     validation_score)`` for early stopping. L-BFGS needs a deterministic
     objective, so ``corrupt`` is applied once to the whole training set.
+    ``labeled`` asks for semi-supervised minibatches (``fit_stochastic``);
+    it needs a stochastic solver.
 
     Returns
     -------
@@ -599,6 +675,7 @@ def run_solver(
         train_indices=train_indices,
         validation_score=validation_score,
         corrupt=corrupt,
+        labeled=labeled,
         verbose=estimator.verbose,
         incremental=incremental,
         divergence_hint=hint,

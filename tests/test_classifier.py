@@ -61,7 +61,10 @@ def test_no_pretraining_uses_random_initialisation(data):
     assert np.abs(plain.coefs_[0]).max() <= bound + 1e-9
 
 
-def test_unlabeled_rows_feed_pretraining_only(data, monkeypatch):
+@pytest.mark.parametrize("joint", [False, True])
+def test_unlabeled_rows_feed_pretraining_and_joint_fine_tuning(
+    data, monkeypatch, joint
+):
     X, y = data
     y_partial = y.copy()
     y_partial[50:] = -1
@@ -77,18 +80,21 @@ def test_unlabeled_rows_feed_pretraining_only(data, monkeypatch):
         if Y is not None:  # fine-tuning; the layer autoencoders train on X alone
             seen["fine_tuning_rows"] = len(X)
             seen["targets"] = Y.copy()
+            seen["labeled"] = kwargs["labeled"]
         return original_fit(net, X, Y, **kwargs)
 
     monkeypatch.setattr(classifier_module, "pretrain_layers", spy_pretrain)
     monkeypatch.setattr(training_module, "fit_stochastic", spy_fit)
-    clf = StackedPretrainedClassifier((6,), unlabeled_label=-1, **FAST).fit(
-        X, y_partial
-    )
-    assert seen == {
-        "pretraining_rows": 300,
-        "fine_tuning_rows": 50,
-        "targets": seen["targets"],
-    }
+    clf = StackedPretrainedClassifier(
+        (6,), unlabeled_label=-1, consistency_weight=10.0 if joint else 0.0, **FAST
+    ).fit(X, y_partial)
+    assert seen["pretraining_rows"] == 300
+    # joint: every row feeds the fine-tuning, the first 50 with their labels
+    assert seen["fine_tuning_rows"] == (300 if joint else 50)
+    if joint:
+        np.testing.assert_array_equal(seen["labeled"], np.arange(50))
+    else:
+        assert seen["labeled"] is None
     np.testing.assert_array_equal(seen["targets"].argmax(axis=1), y[:50])
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
 
@@ -362,3 +368,124 @@ def test_verbose_tells_every_stage(data, capsys):
     stages = [line.split(":")[0] for line in lines]
     expected = ["pre-training layer 1/2"] * 2 + ["pre-training layer 2/2"] * 2
     assert stages == expected + ["fine-tuning"] * 2
+
+
+# -- joint fine-tuning ------------------------------------------------------
+@pytest.fixture(scope="module")
+def few_labels(digits):
+    """600 digits, 60 of them labeled (6 per class), and 300 held-out ones."""
+    X, _, y, _ = digits
+    rng = np.random.default_rng(0)
+    y_partial = np.full(600, -1)
+    for label in range(10):
+        rows = np.flatnonzero(y[:600] == label)
+        chosen = rng.choice(rows, 6, replace=False)
+        y_partial[chosen] = label
+    return X[:600], y_partial, X[600:900], y[600:900]
+
+
+def test_joint_fine_tuning_beats_pretraining_only(few_labels):
+    X, y_partial, X_test, y_test = few_labels
+    params = dict(
+        unlabeled_label=-1, pretrain_max_iter=10, max_iter=100, random_state=0
+    )
+    joint = StackedPretrainedClassifier(**params).fit(X, y_partial)
+    only = StackedPretrainedClassifier(consistency_weight=0, **params).fit(X, y_partial)
+    assert joint.score(X_test, y_test) > only.score(X_test, y_test) + 0.02
+    assert joint.n_iter_ > 30  # no convergence stop while the weight ramps up
+
+
+def test_joint_fine_tuning_options(few_labels):
+    X, y_partial, X_test, y_test = few_labels
+    params = dict(
+        hidden_layer_sizes=(16,),
+        unlabeled_label=-1,
+        pretrain_max_iter=3,
+        max_iter=4,
+        random_state=0,
+    )
+    base = StackedPretrainedClassifier(**params).fit(X, y_partial)
+    again = StackedPretrainedClassifier(**params).fit(X, y_partial)
+    for a, b in zip(base.coefs_, again.coefs_):
+        np.testing.assert_array_equal(a, b)  # reproducible
+    # a reconstruction term, from the pre-trained decoder or a random one
+    for pretraining in ("denoising", None):
+        other = StackedPretrainedClassifier(
+            reconstruction_weight=0.5, pretraining=pretraining, **params
+        ).fit(X, y_partial)
+        assert other.coefs_[0].shape == base.coefs_[0].shape
+        assert not np.allclose(other.coefs_[0], base.coefs_[0])
+    # float32 end to end, sparse input, early stopping on labeled rows
+    small = StackedPretrainedClassifier(**params).fit(X.astype(np.float32), y_partial)
+    assert small.coefs_[0].dtype == np.float32
+    assert small.predict_proba(X_test.astype(np.float32)).dtype == np.float32
+    sparse = StackedPretrainedClassifier(**params).fit(sp.csr_matrix(X), y_partial)
+    np.testing.assert_allclose(sparse.coefs_[0], base.coefs_[0], rtol=1e-6, atol=1e-8)
+    stopped = StackedPretrainedClassifier(
+        early_stopping=True, validation_fraction=0.2, **params
+    ).fit(X, y_partial)
+    assert len(stopped.validation_scores_) == stopped.n_iter_
+
+
+def test_lbfgs_fine_tunes_on_labeled_rows_only(few_labels):
+    X, y_partial, _, _ = few_labels
+    params = dict(
+        hidden_layer_sizes=(8,),
+        unlabeled_label=-1,
+        solver="lbfgs",
+        pretrain_max_iter=2,
+        max_iter=5,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        joint = StackedPretrainedClassifier(**params).fit(X, y_partial)
+        plain = StackedPretrainedClassifier(consistency_weight=0, **params).fit(
+            X, y_partial
+        )
+    for a, b in zip(joint.coefs_, plain.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_partial_fit_uses_unlabeled_rows(few_labels):
+    X, y_partial, _, _ = few_labels
+    classes = np.arange(10)
+
+    def run(consistency_weight):
+        clf = StackedPretrainedClassifier(
+            (16,),
+            unlabeled_label=-1,
+            consistency_weight=consistency_weight,
+            random_state=0,
+        )
+        clf.partial_fit(X[:300], y_partial[:300], classes=classes)
+        before = clf.coefs_[0].copy()
+        unlabeled = y_partial[300:] == -1
+        clf.partial_fit(X[300:][unlabeled], y_partial[300:][unlabeled])
+        return clf, before
+
+    joint, before = run(10.0)
+    assert not np.array_equal(joint.coefs_[0], before)  # consistency alone
+    assert joint.n_iter_ == 2
+    skipped, before = run(0.0)
+    np.testing.assert_array_equal(skipped.coefs_[0], before)
+
+
+def test_partial_fit_after_a_fit_with_reconstruction(few_labels):
+    X, y_partial, _, _ = few_labels
+    clf = StackedPretrainedClassifier(
+        (16,),
+        unlabeled_label=-1,
+        reconstruction_weight=0.5,
+        pretrain_max_iter=2,
+        max_iter=3,
+        random_state=0,
+    ).fit(X, y_partial)
+    # the optimizer goes on with the classifier's parameters only
+    assert clf._optimizer.M.shape == (
+        sum(W.size + b.size for W, b in zip(clf.coefs_, clf.intercepts_)),
+    )
+    before = clf.coefs_[0].copy()
+    clf.partial_fit(X[:100], y_partial[:100])
+    assert not np.array_equal(clf.coefs_[0], before)
+    assert clf.n_iter_ == 4

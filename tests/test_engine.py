@@ -451,3 +451,160 @@ def test_jacobian_norms_match_finite_differences():
             f = [net.predict(v[None], n_layers=2)[0] for v in (up, down)]
             columns.append((f[0] - f[1]) / (2 * eps))
         np.testing.assert_allclose(norms[n], np.linalg.norm(columns), rtol=1e-6)
+
+
+# -- semi-supervised fine-tuning --------------------------------------------
+def _joint_problem(n_classes, seed=0, n_labeled=4, n_rows=5):
+    """``[labeled rows; other rows]`` and the labeled rows' one-hot targets."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.05, 0.95, size=(n_labeled + n_rows, UNITS[0]))
+    labels = rng.integers(n_classes, size=n_labeled)
+    Y = np.eye(n_classes)[labels] if n_classes > 2 else labels[:, None] * 1.0
+    return X, Y
+
+
+class _FrozenNoise:
+    """A joint objective made deterministic: the same noise at every call."""
+
+    def __init__(self, net):
+        self.net = net
+        self.theta, self.grad = net.theta, net.grad
+
+    def loss_and_gradient(self, X, Y):
+        self.net.rng = np.random.default_rng(3)
+        return self.net.loss_and_gradient(X, Y)
+
+
+def _joint_network(n_classes, hidden, reconstruction_weight, noise=0.3):
+    from sklearn_autoencoders._network import SemiSupervisedNetwork
+
+    binary = n_classes == 2
+    units = [UNITS[0], 4, 3, 1 if binary else n_classes]
+    output = "logistic" if binary else "softmax"
+
+    def classifier(loss, layer_penalty):
+        return Network(
+            units,
+            [hidden, hidden, output],
+            loss,
+            alpha=0.1,
+            layer_penalty=layer_penalty,
+        )
+
+    decoder = Network([4, UNITS[0]], ["logistic"], "cross_entropy", alpha=0.2)
+    net = SemiSupervisedNetwork(
+        classifier,
+        "cross_entropy" if binary else "softmax_cross_entropy",
+        consistency_weight=0.8,
+        noise=noise,
+        rampup=0,
+        rng=np.random.default_rng(0),
+        decoder=decoder,
+        reconstruction_weight=reconstruction_weight,
+    )
+    net.classifier.initialize(np.random.default_rng(1))
+    if reconstruction_weight:
+        decoder.initialize(np.random.default_rng(2))
+    net.theta *= 2.0  # away from the linear regime of the units
+    return net
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("hidden", ["tanh", "logistic"])
+@pytest.mark.parametrize("reconstruction_weight", [0.0, 0.7])
+@pytest.mark.parametrize("n_labeled", [0, 4])
+def test_joint_objective_gradient_matches_finite_differences(
+    n_classes, hidden, reconstruction_weight, n_labeled
+):
+    net = _joint_network(n_classes, hidden, reconstruction_weight)
+    X, Y = _joint_problem(n_classes, n_labeled=n_labeled)
+    frozen = _FrozenNoise(net)
+    frozen.loss_and_gradient(X, Y)
+    analytic = net.grad.copy()
+    numeric = _numeric_gradient(frozen, X, Y)
+    error = np.linalg.norm(analytic - numeric) / np.linalg.norm(analytic + numeric)
+    assert error < 1e-5
+    # the decoder's parameters, after the classifier's, train too
+    assert (np.abs(analytic[net.classifier.n_params :]) > 0).any() == (
+        reconstruction_weight > 0
+    )
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_consistency_loss_value(n_classes):
+    from scipy.special import expit, softmax
+
+    from sklearn_autoencoders._losses import LOSSES, ConsistencyLoss
+
+    binary = n_classes == 2
+    classification = "cross_entropy" if binary else "softmax_cross_entropy"
+    rng = np.random.default_rng(0)
+    n_labeled, m = 3, 4
+    Z = rng.normal(size=(n_labeled + 2 * m, 1 if binary else n_classes))
+    _, Y = _joint_problem(n_classes, n_labeled=n_labeled)
+    loss = ConsistencyLoss(classification, weight=0.6)
+    delta, scratch = np.empty_like(Z), np.empty_like(Z)
+    value = loss(Z.copy(), Y, delta, loss.output_activation, scratch)
+    P = expit(Z) if binary else softmax(Z, axis=1)
+    first, second = P[n_labeled : n_labeled + m], P[n_labeled + m :]
+    supervised = LOSSES[classification](
+        Z[:n_labeled].copy(),
+        Y,
+        delta[:n_labeled],
+        loss.output_activation,
+        scratch[:n_labeled],
+    )
+    expected = supervised + 0.6 * np.sum((first - second) ** 2) / m
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_consistency_ramp_and_warmup():
+    net = _joint_network(3, "tanh", 0.0)
+    net.rampup = 10
+    net.advance(0.0)
+    assert net.consistency.weight == pytest.approx(0.8 * np.exp(-5))
+    net.advance(5.0)
+    assert net.consistency.weight == pytest.approx(0.8 * np.exp(-5 * 0.25))
+    net.advance(12.0)
+    assert net.consistency.weight == 0.8
+
+
+def test_joint_network_trains_the_classifier_parameters_in_place():
+    net = _joint_network(3, "tanh", 0.7)
+    coefs_before = [W.copy() for W in net.classifier.coefs]
+    net.theta -= 0.1
+    for W, before in zip(net.classifier.coefs, coefs_before):
+        np.testing.assert_allclose(W, before - 0.1)
+    assert net.n_params == net.classifier.n_params + net.branch.decoder.n_params
+
+
+def test_stratified_order_keeps_the_class_balance_in_every_window():
+    from sklearn_autoencoders._training import _stratified_order
+
+    classes = np.repeat([0, 1, 2], [60, 30, 10])
+    order = _stratified_order(classes, np.random.default_rng(0))
+    assert sorted(order) == list(range(100))
+    for start in range(0, 100, 10):  # every window of 10 rows: 6, 3 and 1
+        counts = np.bincount(classes[order[start : start + 10]], minlength=3)
+        assert np.all(np.abs(counts - [6, 3, 1]) <= 1)
+
+
+def test_semi_supervised_epoch_sees_every_row_and_cycles_the_labeled_ones():
+    from sklearn_autoencoders._training import _semi_supervised_reader
+
+    X = np.arange(50, dtype=float)[:, None] * np.ones((1, 3))
+    labeled = np.array([3, 7, 11, 20, 31])
+    Y = np.eye(2)[[0, 1, 0, 1, 1]]
+    rng = np.random.default_rng(0)
+    read = _semi_supervised_reader(X, Y, labeled, 8, np.float64, rng)
+    seen, leads = [], []
+    for start in range(0, 48, 8):
+        batch, targets = read(np.arange(start, start + 8))
+        leads.extend(batch[:5, 0].astype(int))
+        seen.extend(batch[5:, 0].astype(int))
+        # the targets follow the labeled rows they lead with
+        lead_rows = np.searchsorted(labeled, batch[:5, 0])
+        np.testing.assert_array_equal(targets, Y[lead_rows])
+    assert seen == list(range(48))
+    assert set(leads) == set(labeled) and len(leads) == 30
+    assert np.all(np.bincount(leads)[labeled] == 6)
