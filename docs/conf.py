@@ -44,9 +44,18 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "abort_on_example_error": True,
     "show_memory": False,
+    # backreferences: each API page lists the examples that use its object
+    "doc_module": ("sklearn_autoencoders",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"sklearn_autoencoders": None},
 }
 
-html_theme = "alabaster"
+# The theme of scikit-learn and most of its ecosystem.
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_prev_next": False,
+}
 html_static_path = ["_static"]
 html_title = "sklearn-autoencoders"
 exclude_patterns = ["_build", "examples"]
