@@ -226,7 +226,8 @@ def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
         if len(pending) < n_lead:
             pending = np.concatenate([pending, _stratified_order(classes, rng)])
         lead, pending = pending[:n_lead], pending[n_lead:]
-        selection = np.arange(X.shape[0])[selection]
+        if isinstance(selection, slice):  # unshuffled epochs
+            selection = np.arange(selection.start, selection.stop)
         m = n_lead + len(selection)
         rows = np.concatenate([labeled[lead], selection])
         if sp.issparse(X):

@@ -425,6 +425,9 @@ def test_joint_fine_tuning_options(few_labels):
         early_stopping=True, validation_fraction=0.2, **params
     ).fit(X, y_partial)
     assert len(stopped.validation_scores_) == stopped.n_iter_
+    # unshuffled epochs read the rows in order, each batch led by labeled rows
+    ordered = StackedPretrainedClassifier(shuffle=False, **params).fit(X, y_partial)
+    assert not np.allclose(ordered.coefs_[0], base.coefs_[0])
 
 
 def test_lbfgs_fine_tunes_on_labeled_rows_only(few_labels):
