@@ -23,6 +23,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import HIDDEN_ACTIVATIONS
+from ._callbacks import (
+    CallbackSupportMixin,
+    TaskCallbacks,
+    end_root_task,
+    end_subtask,
+    root_task,
+    subtask_callbacks,
+)
 from ._linear import LinearAutoencoder
 from ._network import (
     Network,
@@ -106,7 +114,11 @@ _ENGINE_PARAMETER_CONSTRAINTS = {
 
 
 class AutoencoderTransformer(
-    PlainStateMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    CallbackSupportMixin,
+    PlainStateMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Autoencoder whose code layer is a learned feature transform.
 
@@ -861,16 +873,31 @@ class AutoencoderTransformer(
         autoencoders = list(getattr(self, "autoencoders_", [])) if reuse else []
         pretrain = self.pretraining is not None and not incremental
         starts_as_pca = not pretrain and self._starts_as_pca(net, X)
+        # scikit-learn's callbacks follow fit (partial_fit is one epoch)
+        task = None if incremental else root_task(self, X)
         if not reuse:
             net.initialize(rng)
             if pretrain:
-                autoencoders = self._pretrain(X, net, out_activation, loss, rng)
+                autoencoders = self._pretrain(X, net, out_activation, loss, rng, task)
             elif starts_as_pca:
                 self._embed_pca(net, X)
         corruption = self._corruption(X, reuse)
         validation = None
         if self._uses_early_stopping(X, starts_as_pca, incremental):
             validation = functools.partial(self._validation_split, X, rng)
+
+        def fitted_state(net):
+            return self._fitted_state(
+                net, scaling, out_activation, loss, autoencoders, history
+            )
+
+        if autoencoders:  # fit -> pre-training layers, fine-tuning -> epochs
+            callbacks, stage_task = subtask_callbacks(
+                task, "fine-tuning", self, X, None, fitted_state
+            )
+        else:  # fit -> epochs
+            stage_task = None
+            callbacks = task and TaskCallbacks(task, self, X, None, fitted_state)
         with training_stage("fine-tuning" if autoencoders else None):
             optimizer = run_solver(
                 self,
@@ -882,26 +909,39 @@ class AutoencoderTransformer(
                 corrupt=corruption,
                 incremental=incremental,
                 validation=validation,
+                callbacks=callbacks,
             )
-        self.coefs_, self.intercepts_ = net.export_parameters()
-        if scaling is not None:
-            self.coefs_, self.intercepts_ = fold_standardization(
-                self.coefs_, self.intercepts_, *scaling
-            )
+        end_subtask(stage_task, self, X)
+        state = fitted_state(net)
         if not reuse:
             fold_into_first_layer(autoencoders, scaling)
-        self.input_mean_, self.input_scale_ = scaling or (None, None)
-        self._activations = net.activations
-        self.out_activation_, self.loss_function_ = out_activation, loss
-        self._optimizer, self._history, self._rng = optimizer, history, rng
-        self.autoencoders_ = autoencoders
-        self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
+        vars(self).update(state)
+        self._optimizer, self._rng = optimizer, rng
         if corruption is not None:
             self._commit_corruption(corruption)
-        for name, value in fitted_history_attributes(history).items():
-            setattr(self, name, value)
+        end_root_task(self, task, X)
 
-    def _pretrain(self, X, net, out_activation, loss, rng):
+    def _fitted_state(self, net, scaling, out_activation, loss, autoencoders, history):
+        """The fitted attributes for the network's current parameters."""
+        coefs, intercepts = net.export_parameters()
+        if scaling is not None:
+            coefs, intercepts = fold_standardization(coefs, intercepts, *scaling)
+        mean, scale = scaling or (None, None)
+        return {
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "input_mean_": mean,
+            "input_scale_": scale,
+            "_activations": net.activations,
+            "out_activation_": out_activation,
+            "loss_function_": loss,
+            "_history": history,
+            "autoencoders_": autoencoders,
+            "pretraining_loss_curves_": [ae.loss_curve_ for ae in autoencoders],
+            **fitted_history_attributes(history),
+        }
+
+    def _pretrain(self, X, net, out_activation, loss, rng, task=None):
         """Greedy layer-wise pre-training; copies the stack into ``net``."""
         n_encoder = net.n_layers // 2
         autoencoders = pretrain_layers(
@@ -912,6 +952,7 @@ class AutoencoderTransformer(
             self.pretrain_max_iter,
             rng,
             verbose=self.verbose,
+            callback_context=task,
         )
         encoders = [(ae.coefs_[0], ae.intercepts_[0]) for ae in autoencoders]
         decoders = [(ae.coefs_[1], ae.intercepts_[1]) for ae in autoencoders[::-1]]

@@ -24,6 +24,14 @@ from ._autoencoder import (
     AutoencoderTransformer,
     DenoisingAutoencoder,
 )
+from ._callbacks import (
+    CallbackSupportMixin,
+    TaskCallbacks,
+    end_root_task,
+    end_subtask,
+    root_task,
+    subtask_callbacks,
+)
 from ._network import (
     Network,
     SemiSupervisedNetwork,
@@ -96,7 +104,11 @@ def _feature_scales(X):
 
 
 class StackedPretrainedClassifier(
-    PlainStateMixin, ClassifierMixin, TransformerMixin, BaseEstimator
+    CallbackSupportMixin,
+    PlainStateMixin,
+    ClassifierMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Deep network pre-trained layer by layer with autoencoders, then fine-tuned.
 
@@ -449,23 +461,46 @@ class StackedPretrainedClassifier(
         X_labeled, y_labeled = X[labeled], y[labeled]
         Y = self._one_hot(y_labeled, classes, X.dtype)
         decoder = None
+        task = root_task(self, X, y)
         if reuse:
             net.set_parameters(*self._network_parameters(scaling))
             autoencoders = self.autoencoders_
         else:
             net.initialize(rng)
-            autoencoders = self._pretrain(X, hidden, net, rng)
+            autoencoders = self._pretrain(X, hidden, net, rng, task)
             if autoencoders:
                 decoder = self._pretrained_decoder(autoencoders[0])
                 self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
             fold_into_first_layer(autoencoders, scaling)
         trainer = self._trainer(net, X, labeled, rng, decoder)
         history = History()
+
+        def fitted_state(trained):
+            # ``trained`` may be the joint network; ``net`` shares its parameters
+            return self._fitted_state(net, classes, autoencoders, history, scaling)
+
+        if autoencoders:  # fit -> pre-training layers, fine-tuning -> epochs
+            callbacks, stage_task = subtask_callbacks(
+                task, "fine-tuning", self, X, y, fitted_state
+            )
+        else:  # fit -> epochs
+            stage_task = None
+            callbacks = task and TaskCallbacks(task, self, X, y, fitted_state)
         with training_stage("fine-tuning" if autoencoders else None):
             optimizer = self._fine_tune(
-                trainer, X_labeled, Y, y_labeled, rng, history, X_all=X, labeled=labeled
+                trainer,
+                X_labeled,
+                Y,
+                y_labeled,
+                rng,
+                history,
+                X_all=X,
+                labeled=labeled,
+                callbacks=callbacks,
             )
+        end_subtask(stage_task, self, X, y)
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
+        end_root_task(self, task, X, y)
         return self
 
     def _check_stochastic_solver(self):
@@ -568,20 +603,32 @@ class StackedPretrainedClassifier(
         if optimizer is not None:
             # after joint fine-tuning, the decoder's moments are not needed
             keep_leading_parameters(optimizer, net.n_params)
-        self.classes_ = classes
-        self.coefs_, self.intercepts_ = net.export_parameters()
+        vars(self).update(
+            self._fitted_state(net, classes, autoencoders, history, scaling)
+        )
+        self._optimizer, self._rng = optimizer, rng
+
+    def _fitted_state(self, net, classes, autoencoders, history, scaling):
+        """The fitted attributes for the network's current parameters."""
+        coefs, intercepts = net.export_parameters()
         if scaling is not None:
             # the network trained on standardised rows; it reads raw ones
-            self.coefs_, self.intercepts_ = fold_standardization(
-                self.coefs_, self.intercepts_, *scaling, output=False
+            coefs, intercepts = fold_standardization(
+                coefs, intercepts, *scaling, output=False
             )
-        self.input_mean_, self.input_scale_ = scaling or (None, None)
-        self._activations = net.activations
-        self.autoencoders_ = autoencoders
-        self.pretraining_loss_curves_ = [ae.loss_curve_ for ae in autoencoders]
-        self._history, self._optimizer, self._rng = history, optimizer, rng
-        for name, value in fitted_history_attributes(history).items():
-            setattr(self, name, value)
+        mean, scale = scaling or (None, None)
+        return {
+            "classes_": classes,
+            "coefs_": coefs,
+            "intercepts_": intercepts,
+            "input_mean_": mean,
+            "input_scale_": scale,
+            "_activations": net.activations,
+            "autoencoders_": autoencoders,
+            "pretraining_loss_curves_": [ae.loss_curve_ for ae in autoencoders],
+            "_history": history,
+            **fitted_history_attributes(history),
+        }
 
     def predict_log_proba(self, X):
         """Log-probabilities of each class, computed from the logits.
@@ -890,7 +937,7 @@ class StackedPretrainedClassifier(
             params = {"autoencoder": self._default_template(pretraining), **params}
         return super().set_params(**params)
 
-    def _pretrain(self, X, hidden, net, rng):
+    def _pretrain(self, X, hidden, net, rng, task=None):
         """Greedy pre-training on every row; copies encoders into ``net``."""
         if self.pretraining is None:
             return []
@@ -902,6 +949,7 @@ class StackedPretrainedClassifier(
             self.pretrain_max_iter,
             rng,
             verbose=self.verbose,
+            callback_context=task,
         )
         for layer, ae in enumerate(autoencoders):
             net.coefs[layer][...] = ae.coefs_[0]
@@ -932,6 +980,7 @@ class StackedPretrainedClassifier(
         incremental=False,
         X_all=None,
         labeled=None,
+        callbacks=None,
     ):
         """Backpropagation; returns the optimizer.
 
@@ -954,6 +1003,7 @@ class StackedPretrainedClassifier(
             incremental=incremental,
             validation=validation,
             labeled=np.flatnonzero(labeled) if joint else None,
+            callbacks=callbacks,
         )
 
     def _validation_split(self, X, y, rng):

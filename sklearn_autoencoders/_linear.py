@@ -30,6 +30,7 @@ from sklearn.utils.extmath import randomized_svd, svd_flip
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._callbacks import CallbackSupportMixin, end_root_task, root_task
 from ._network import Network, row_chunks
 from ._schedules import SCHEDULES
 from ._state import PlainStateMixin
@@ -175,7 +176,11 @@ def _eigh_solution(gram):
 
 
 class LinearAutoencoder(
-    PlainStateMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    CallbackSupportMixin,
+    PlainStateMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Linear autoencoder with tied weights, solved in closed form.
 
@@ -385,14 +390,16 @@ class LinearAutoencoder(
         solver = self.solver
         if solver == "auto":
             solver = "eigh" if n_samples >= n_features else "svd"
+        # one task for scikit-learn's callbacks, whatever the solver
+        task = root_task(self, X, max_subtasks=0)
         if solver == "gradient":
             self._fit_gradient(X, n_components)
-            return self
-        if solver == "eigh":
+        elif solver == "eigh":
             accumulator = ScatterAccumulator(n_features).update(X)
             self._solve_scatter(accumulator, n_components, X.dtype)
         else:
             self._fit_svd(X, n_components, solver)
+        end_root_task(self, task, X)
         return self
 
     def _fit_dask(self, X):

@@ -21,6 +21,12 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._autoencoder import AutoencoderTransformer
+from ._callbacks import (
+    CallbackSupportMixin,
+    end_root_task,
+    root_task,
+    sub_estimator_task,
+)
 from ._validation import restore_on_error, value_range
 
 #: Code size of the default autoencoder (``autoencoder=None``), chosen on a
@@ -62,7 +68,7 @@ def median_and_spread(values):
     return median, spread if spread > 0 else 1.0
 
 
-class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
+class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimator):
     """Outlier and novelty detection with an autoencoder's reconstruction error.
 
     An autoencoder is fitted to the training rows (normal data, possibly with
@@ -217,8 +223,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             The fitted detector.
         """
         X = self._validate_X(X, reset=True)
-        autoencoder = self._make_autoencoder().fit(X)
+        task = root_task(self, X)
+        autoencoder = self._make_autoencoder()
+        with sub_estimator_task(task, "autoencoder", autoencoder):
+            autoencoder.fit(X)
         self._calibrate(autoencoder, X)
+        end_root_task(self, task, X)
         return self
 
     def _autoencoder_has_partial_fit(self):

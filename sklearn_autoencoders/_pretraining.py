@@ -9,6 +9,7 @@ network, which is fine-tuned as a whole afterwards.
 
 from sklearn.base import clone
 
+from ._callbacks import sub_estimator_task
 from ._network import fold_standardization
 from ._training import training_stage
 from ._validation import value_range
@@ -94,7 +95,14 @@ def layer_autoencoder(template, n_components, activation, first_layer, max_iter,
 
 
 def pretrain_layers(
-    X, layer_sizes, activations, template, max_iter, rng, verbose=False
+    X,
+    layer_sizes,
+    activations,
+    template,
+    max_iter,
+    rng,
+    verbose=False,
+    callback_context=None,
 ):
     """Train one shallow autoencoder per layer, each on the previous codes.
 
@@ -115,6 +123,9 @@ def pretrain_layers(
     verbose : bool, default=False
         Let each layer's training print its epochs, each line (and each
         warning) prefixed with its stage, ``"pre-training layer 2/3"``.
+    callback_context : CallbackContext, default=None
+        The deep model's fit task: each layer's fit becomes its subtask
+        ``"pre-training layer 2/3"`` (scikit-learn's callbacks).
 
     Returns
     -------
@@ -129,7 +140,8 @@ def pretrain_layers(
         ae = layer_autoencoder(template, size, activation, index == 0, max_iter, seed)
         if verbose:
             ae.set_params(verbose=verbose)
-        with training_stage(f"pre-training layer {index + 1}/{len(layer_sizes)}"):
+        stage = f"pre-training layer {index + 1}/{len(layer_sizes)}"
+        with training_stage(stage), sub_estimator_task(callback_context, stage, ae):
             ae.fit(H)
         autoencoders.append(ae)
         H = ae.transform(H)  # clean codes: transform never corrupts

@@ -326,6 +326,7 @@ def fit_stochastic(
     validation_score=None,
     corrupt=None,
     labeled=None,
+    callbacks=None,
     verbose=False,
     incremental=False,
     divergence_hint="",
@@ -365,6 +366,10 @@ def fit_stochastic(
         ``_semi_supervised_reader``), for a network whose loss reads both
         parts (``SemiSupervisedNetwork``). ``train_indices`` then select
         among the labeled rows.
+    callbacks : TaskCallbacks, default=None
+        scikit-learn callbacks (``_callbacks``): each epoch is a task; one
+        whose ``on_fit_task_end`` returns True stops training, without a
+        convergence warning.
     verbose : bool
     incremental : bool
         One epoch, no convergence warning (``partial_fit``).
@@ -410,6 +415,8 @@ def fit_stochastic(
                     last_good = _Checkpoint().save(
                         net, optimizer, history, epochs_run, best_theta
                     )
+                if callbacks is not None:
+                    callbacks.begin()
                 try:
                     loss, limit = _run_epoch(
                         net,
@@ -423,6 +430,8 @@ def fit_stochastic(
                         divergence_hint,
                     )
                 except DivergenceError as error:
+                    if callbacks is not None:
+                        callbacks.abandon()
                     if step_cuts == MAX_STEP_CUTS:
                         raise DivergenceError(
                             f"{error} (The step had already been divided by "
@@ -476,6 +485,14 @@ def fit_stochastic(
                     print(f"{_stage_prefix()}{message}, {elapsed:.2f}s", flush=True)
                 if improved_loss:
                     last_good, epoch_start = epoch_start, last_good
+                if callbacks is not None and callbacks.end(net):
+                    if verbose:
+                        print(
+                            f"{_stage_prefix()}A callback stopped training.",
+                            flush=True,
+                        )
+                    converged = True
+                    break
                 if history.no_improvement_count > n_iter_no_change:
                     what = "Validation score" if early_stopping else "Loss"
                     if not schedule.stalled():
@@ -507,6 +524,8 @@ def fit_stochastic(
                     stacklevel=2,
                 )
     except KeyboardInterrupt:
+        if callbacks is not None:
+            callbacks.abandon()
         warnings.warn(
             "Training interrupted by user; keeping the best parameters.", stacklevel=2
         )
@@ -535,13 +554,15 @@ def fit_lbfgs(
     max_iter,
     tol,
     history,
+    callbacks=None,
     verbose=False,
     divergence_hint="",
 ):
     """Full-batch L-BFGS-B on the network's objective, in place.
 
     SciPy works in float64; a float32 network is evaluated in float32 and
-    only the flat parameter vector crosses over.
+    only the flat parameter vector crosses over. With ``callbacks``, each
+    iteration is a task, and a callback can stop the iterations.
     """
     Y = X if Y is None else Y
     start = time.perf_counter()
@@ -555,9 +576,18 @@ def fit_lbfgs(
             return np.inf, np.zeros_like(x)
         return loss, net.grad.astype(np.float64)
 
+    stopped = False
+
     def callback(intermediate_result):
+        nonlocal stopped
         last["x"] = intermediate_result.x.copy()
         history.loss_curve.append(float(intermediate_result.fun))
+        if callbacks is not None:
+            net.theta[...] = intermediate_result.x
+            if callbacks.end(net):
+                stopped = True
+                raise StopIteration
+            callbacks.begin("iteration")
         if verbose:
             print(
                 f"{_stage_prefix()}Iteration {len(history.loss_curve)}, "
@@ -567,6 +597,8 @@ def fit_lbfgs(
             )
 
     result = None
+    if callbacks is not None:
+        callbacks.begin("iteration")
     try:
         with np.errstate(all="ignore"):
             result = minimize(
@@ -581,6 +613,8 @@ def fit_lbfgs(
         warnings.warn(
             "Training interrupted by user; keeping the last iterate.", stacklevel=2
         )
+    if callbacks is not None:
+        callbacks.abandon()  # the iteration begun last never ran
     x = last["x"] if result is None else result.x
     net.theta[...] = x
     with np.errstate(all="ignore"):
@@ -590,7 +624,7 @@ def fit_lbfgs(
     if not history.loss_curve or history.loss_curve[-1] != loss:
         history.loss_curve.append(loss)
     _check_finite(loss, net.theta, history.n_iter, divergence_hint)
-    if result is not None and not result.success:
+    if result is not None and not result.success and not stopped:
         warnings.warn(
             f"{_stage_prefix()}L-BFGS failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or scale the data.",
@@ -612,6 +646,7 @@ def run_solver(
     incremental=False,
     validation=None,
     labeled=None,
+    callbacks=None,
 ):
     """Train ``net`` with the solver and hyperparameters an estimator names.
 
@@ -622,7 +657,8 @@ def run_solver(
     validation_score)`` for early stopping. L-BFGS needs a deterministic
     objective, so ``corrupt`` is applied once to the whole training set.
     ``labeled`` asks for semi-supervised minibatches (``fit_stochastic``);
-    it needs a stochastic solver.
+    it needs a stochastic solver. ``callbacks`` (``TaskCallbacks``) see
+    each epoch or iteration.
 
     Returns
     -------
@@ -642,6 +678,7 @@ def run_solver(
             max_iter=estimator.max_iter,
             tol=estimator.tol,
             history=history,
+            callbacks=callbacks,
             verbose=estimator.verbose,
             divergence_hint=hint,
         )
@@ -677,6 +714,7 @@ def run_solver(
         validation_score=validation_score,
         corrupt=corrupt,
         labeled=labeled,
+        callbacks=callbacks,
         verbose=estimator.verbose,
         incremental=incremental,
         divergence_hint=hint,

@@ -8,6 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
+from ._callbacks import CALLBACK_STATE
+
 
 def check_layer_sizes(hidden_layer_sizes):
     """Validate ``hidden_layer_sizes`` and return it as a list of ints."""
@@ -99,8 +101,11 @@ def restore_on_error(fit_method):
         try:
             return fit_method(self, *args, **kwargs)
         except Exception:
+            # scikit-learn's callback bookkeeping stays for the teardown
+            live = {k: v for k, v in self.__dict__.items() if k in CALLBACK_STATE}
             self.__dict__.clear()
             self.__dict__.update(state)
+            self.__dict__.update(live)
             raise
 
     return wrapper
