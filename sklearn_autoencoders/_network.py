@@ -12,6 +12,12 @@ one optimizer pass updates everything and a penalty is one pass over the
 weight slice. A *tied* layer owns no weight block: it uses the transpose of
 another layer's block, and backpropagation sums both layers' gradients into
 that block (``dE/dW = A_enc^T delta_enc + (A_dec^T delta_dec)^T``).
+
+Networks trained together share one flat vector too: ``Network.bind`` puts
+each one's parameters in a contiguous slice of it. ``SemiSupervisedNetwork``
+joins a classifier and the decoder of its first hidden layer that way; the
+decoder enters the classifier's backpropagation as a penalty on that layer
+(``ReconstructionBranch``), so the layers before it serve both heads.
 """
 
 import numpy as np

@@ -14,6 +14,7 @@ from sklearn_autoencoders import (
     ContractiveAutoencoder,
     DenoisingAutoencoder,
     SparseAutoencoder,
+    StackedPretrainedClassifier,
 )
 
 SETTINGS = settings(
@@ -102,6 +103,48 @@ def test_same_random_state_gives_identical_models(X, estimator):
         first = estimator.fit(X).transform(X)
         second = estimator.fit(X).transform(X)
     np.testing.assert_array_equal(first, second)
+
+
+@st.composite
+def partly_labeled(draw):
+    """Data, labels with some rows marked -1, and a joint classifier."""
+    X = draw(datasets().filter(lambda X: X.shape[0] >= 3))
+    n_samples = X.shape[0]
+    n_classes = draw(st.integers(2, 3))
+    labels = draw(arrays(np.int64, n_samples, elements=st.integers(0, n_classes - 1)))
+    unlabeled = draw(arrays(bool, n_samples, elements=st.booleans()))
+    y = np.where(unlabeled, -1, labels)
+    # at least two labeled classes and one unlabeled row
+    y[:2], y[-1] = [0, 1], -1
+    clf = StackedPretrainedClassifier(
+        draw(st.sampled_from([(3,), (4, 2)])),
+        activation=draw(st.sampled_from(["tanh", "relu", "logistic"])),
+        unlabeled_label=-1,
+        consistency_weight=draw(st.sampled_from([0.0, 1.0, 10.0])),
+        reconstruction_weight=draw(st.sampled_from([0.0, 0.5])),
+        batch_size=draw(st.sampled_from(["auto", 1, 7])),
+        pretrain_max_iter=2,
+        max_iter=draw(st.integers(1, 3)),
+        random_state=draw(st.integers(0, 2**16)),
+    )
+    return X, y, clf
+
+
+@SETTINGS
+@given(problem=partly_labeled())
+def test_joint_fine_tuning_shapes_dtypes_and_determinism(problem):
+    X, y, clf = problem
+    X_before, y_before = X.copy(), y.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first = clf.fit(X, y).predict_proba(X)
+        second = clf.fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert first.shape == (X.shape[0], len(np.unique(y[y != -1])))
+    assert first.dtype == X.dtype and np.isfinite(first).all()
+    assert -1 not in clf.classes_
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
 
 
 @st.composite
