@@ -25,11 +25,9 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._activations import HIDDEN_ACTIVATIONS
 from ._callbacks import (
     CallbackSupportMixin,
-    TaskCallbacks,
     end_root_task,
-    end_subtask,
+    epoch_callbacks,
     root_task,
-    subtask_callbacks,
 )
 from ._linear import LinearAutoencoder
 from ._network import (
@@ -891,14 +889,12 @@ class AutoencoderTransformer(
                 net, scaling, out_activation, loss, autoencoders, history
             )
 
-        if autoencoders:  # fit -> pre-training layers, fine-tuning -> epochs
-            callbacks, stage_task = subtask_callbacks(
-                task, "fine-tuning", self, X, None, fitted_state
-            )
-        else:  # fit -> epochs
-            stage_task = None
-            callbacks = task and TaskCallbacks(task, self, X, None, fitted_state)
-        with training_stage("fine-tuning" if autoencoders else None):
+        # fit -> epochs, or fit -> pre-training layers, fine-tuning -> epochs
+        stage = "fine-tuning" if autoencoders else None
+        with (
+            training_stage(stage),
+            epoch_callbacks(task, self, X, None, fitted_state, stage) as callbacks,
+        ):
             optimizer = run_solver(
                 self,
                 net,
@@ -911,7 +907,6 @@ class AutoencoderTransformer(
                 validation=validation,
                 callbacks=callbacks,
             )
-        end_subtask(stage_task, self, X)
         state = fitted_state(net)
         if not reuse:
             fold_into_first_layer(autoencoders, scaling)

@@ -99,23 +99,24 @@ class TaskCallbacks:
             task.call_on_fit_task_end(estimator=self.estimator, X=self.X, y=self.y)
 
 
-def subtask_callbacks(context, name, estimator, X, y, fitted_state, max_subtasks=None):
-    """``TaskCallbacks`` for the epochs of a named subtask of ``context``.
+@contextlib.contextmanager
+def epoch_callbacks(context, estimator, X, y, fitted_state, stage=None):
+    """The ``TaskCallbacks`` of a fit's epochs; None without a context.
 
-    Returns ``(callbacks, subtask)``; both None without a context. The
-    caller ends ``subtask`` with ``end_subtask`` once the epochs are done.
+    The epochs are subtasks of the fit itself, or, with ``stage`` (the
+    ``"fine-tuning"`` after greedy pre-training), of a subtask of that name,
+    opened here and closed once the epochs are done.
     """
     if context is None:
-        return None, None
-    subtask = context.subcontext(task_name=name, max_subtasks=max_subtasks)
+        yield None
+        return
+    if stage is None:
+        yield TaskCallbacks(context, estimator, X, y, fitted_state)
+        return
+    subtask = context.subcontext(task_name=stage, max_subtasks=None)
     subtask.call_on_fit_task_begin(estimator=estimator, X=X, y=y)
-    return TaskCallbacks(subtask, estimator, X, y, fitted_state), subtask
-
-
-def end_subtask(subtask, estimator, X, y=None):
-    """``on_fit_task_end`` of a subtask opened by ``subtask_callbacks``."""
-    if subtask is not None:
-        subtask.call_on_fit_task_end(estimator=estimator, X=X, y=y)
+    yield TaskCallbacks(subtask, estimator, X, y, fitted_state)
+    subtask.call_on_fit_task_end(estimator=estimator, X=X, y=y)
 
 
 @contextlib.contextmanager

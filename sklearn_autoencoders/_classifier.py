@@ -26,11 +26,9 @@ from ._autoencoder import (
 )
 from ._callbacks import (
     CallbackSupportMixin,
-    TaskCallbacks,
     end_root_task,
-    end_subtask,
+    epoch_callbacks,
     root_task,
-    subtask_callbacks,
 )
 from ._network import (
     Network,
@@ -479,14 +477,12 @@ class StackedPretrainedClassifier(
             # ``trained`` may be the joint network; ``net`` shares its parameters
             return self._fitted_state(net, classes, autoencoders, history, scaling)
 
-        if autoencoders:  # fit -> pre-training layers, fine-tuning -> epochs
-            callbacks, stage_task = subtask_callbacks(
-                task, "fine-tuning", self, X, y, fitted_state
-            )
-        else:  # fit -> epochs
-            stage_task = None
-            callbacks = task and TaskCallbacks(task, self, X, y, fitted_state)
-        with training_stage("fine-tuning" if autoencoders else None):
+        # fit -> epochs, or fit -> pre-training layers, fine-tuning -> epochs
+        stage = "fine-tuning" if autoencoders else None
+        with (
+            training_stage(stage),
+            epoch_callbacks(task, self, X, y, fitted_state, stage) as callbacks,
+        ):
             optimizer = self._fine_tune(
                 trainer,
                 X_labeled,
@@ -498,7 +494,6 @@ class StackedPretrainedClassifier(
                 labeled=labeled,
                 callbacks=callbacks,
             )
-        end_subtask(stage_task, self, X, y)
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         end_root_task(self, task, X, y)
         return self

@@ -20,6 +20,8 @@ decoder enters the classifier's backpropagation as a penalty on that layer
 (``ReconstructionBranch``), so the layers before it serve both heads.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import gen_batches
@@ -581,7 +583,8 @@ class SemiSupervisedNetwork:
     def advance(self, progress):
         """Set the consistency weight for the step at ``progress`` epochs."""
         t = 1.0 if self.rampup <= 0 else min(1.0, progress / self.rampup)
-        self.consistency.weight = self.consistency_weight * np.exp(-5 * (1 - t) ** 2)
+        # a Python float: a NumPy float64 would upcast the float32 gradients
+        self.consistency.weight = self.consistency_weight * math.exp(-5 * (1 - t) ** 2)
 
     def loss_and_gradient(self, X, Y):
         """Objective on a batch whose first ``len(Y)`` rows are labeled.

@@ -219,6 +219,7 @@ def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
     classes = np.argmax(Y, axis=1) if Y.shape[1] > 1 else Y[:, 0]
     rows_buffer = np.empty((n_lead + batch_size, X.shape[1]), dtype=dtype)
     targets = np.empty((n_lead, Y.shape[1]), dtype=dtype)
+    row_index = np.empty(n_lead + batch_size, dtype=np.intp)
     pending = np.empty(0, dtype=np.intp)
 
     def read(selection):
@@ -227,9 +228,13 @@ def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
             pending = np.concatenate([pending, _stratified_order(classes, rng)])
         lead, pending = pending[:n_lead], pending[n_lead:]
         if isinstance(selection, slice):  # unshuffled epochs
-            selection = np.arange(selection.start, selection.stop)
-        m = n_lead + len(selection)
-        rows = np.concatenate([labeled[lead], selection])
+            m = n_lead + selection.stop - selection.start
+            row_index[n_lead:m] = np.arange(selection.start, selection.stop)
+        else:
+            m = n_lead + len(selection)
+            row_index[n_lead:m] = selection
+        np.take(labeled, lead, out=row_index[:n_lead])
+        rows = row_index[:m]
         if sp.issparse(X):
             X[rows].toarray(out=rows_buffer[:m])
         else:
