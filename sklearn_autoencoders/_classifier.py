@@ -126,7 +126,7 @@ class StackedPretrainedClassifier(
     noisy copies are pulled together (the Pi-model consistency of Laine &
     Aila, 2017). The unlabeled rows thus keep shaping the network while the
     labels are fitted, which pre-training alone does not do: with 10% of
-    the labels, +1.8 points of test accuracy on digits and +3.3 on MNIST
+    the labels, +1.8 points of test accuracy on digits and +3.1 on MNIST
     over pre-training only (README; user guide, "Semi-supervised
     fine-tuning").
 
