@@ -60,9 +60,12 @@ from ._validation import (
     as_dtype,
     check_layer_sizes,
     check_magnitude,
+    check_sample_weight,
     column_bounds,
     generator_from,
+    held_out_weights,
     restore_on_error,
+    rows_that_count,
     training_standardization,
 )
 
@@ -483,7 +486,7 @@ class AutoencoderTransformer(
     # -- public API -----------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_on_error
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder to reconstruct ``X``.
 
         Parameters
@@ -492,6 +495,11 @@ class AutoencoderTransformer(
             Training data.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows. The reconstruction loss (and a penalty on
+            the codes) becomes a weighted mean, and the standardisation,
+            the PCA start, the pre-training and the early-stopping score are
+            weighted too: a weight of 2 counts a row as twice, 0 ignores it.
 
         Returns
         -------
@@ -500,7 +508,8 @@ class AutoencoderTransformer(
         """
         reuse = self.warm_start and hasattr(self, "coefs_")
         X = self._validate_X(X, reset=not reuse)
-        self._train(X, incremental=False, reuse=reuse)
+        sample_weight = check_sample_weight(sample_weight, X)
+        self._train(X, incremental=False, reuse=reuse, sample_weight=sample_weight)
         return self
 
     def _check_stochastic_solver(self):
@@ -514,7 +523,7 @@ class AutoencoderTransformer(
     @available_if(_check_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_on_error
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Run one epoch of the stochastic solver on ``X``.
 
         The first call initialises the network; later calls continue from
@@ -527,6 +536,8 @@ class AutoencoderTransformer(
             A chunk of training data.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the chunk's rows, as in ``fit``.
 
         Returns
         -------
@@ -537,7 +548,8 @@ class AutoencoderTransformer(
             raise ValueError("partial_fit does not support early_stopping=True.")
         reuse = hasattr(self, "coefs_")
         X = self._validate_X(X, reset=not reuse)
-        self._train(X, incremental=True, reuse=reuse)
+        sample_weight = check_sample_weight(sample_weight, X)
+        self._train(X, incremental=True, reuse=reuse, sample_weight=sample_weight)
         return self
 
     def transform(self, X):
@@ -650,7 +662,7 @@ class AutoencoderTransformer(
             self.coefs_, self.intercepts_, self._activations, X, self._n_encoder_layers
         )
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean negative squared reconstruction error (higher is better).
 
         This lets ``GridSearchCV`` tune an autoencoder without a scorer.
@@ -663,13 +675,15 @@ class AutoencoderTransformer(
             Data to score.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean.
 
         Returns
         -------
         score : float
             ``-mean_n ||g(x_n) - x_n||^2``.
         """
-        return float(np.mean(self.score_samples(X)))
+        return float(np.average(self.score_samples(X), weights=sample_weight))
 
     # -- internals ------------------------------------------------------
     @property
@@ -784,15 +798,16 @@ class AutoencoderTransformer(
         return not missing
 
     @staticmethod
-    def _embed_pca(net, X):
-        """Start ``net`` as the PCA of ``X`` (sparse rows: chunk by chunk)."""
+    def _embed_pca(net, X, sample_weight=None):
+        """Start ``net`` as the (weighted) PCA of ``X`` (sparse: by chunks)."""
         n_components = net.layer_units[net.n_layers // 2]
         pca = LinearAutoencoder(min(n_components, *X.shape), center=True)
         if sp.issparse(X):
-            for _, chunk in row_chunks(X):
-                pca.partial_fit(chunk.toarray())
+            for rows, chunk in row_chunks(X):
+                weights = None if sample_weight is None else sample_weight[rows]
+                pca.partial_fit(chunk.toarray(), sample_weight=weights)
         else:
-            pca.fit(X)
+            pca.fit(X, sample_weight=sample_weight)
         components = np.zeros((n_components, X.shape[1]))
         components[: pca.n_components_] = pca.components_
         embed_pca(net, pca.mean_, components)
@@ -846,7 +861,7 @@ class AutoencoderTransformer(
         """The input corruption applied during training; None: clean input."""
         return None
 
-    def _train(self, X, *, incremental, reuse):
+    def _train(self, X, *, incremental, reuse, sample_weight=None):
         """Train through the engine, then commit the result to ``self``.
 
         Nothing on ``self`` changes until training succeeded, so a diverged
@@ -855,8 +870,10 @@ class AutoencoderTransformer(
         check_magnitude(X)
         if reuse and X.dtype != self.coefs_[0].dtype:
             X = X.astype(self.coefs_[0].dtype)
+            if sample_weight is not None:
+                sample_weight = sample_weight.astype(X.dtype)
         scaling, X = training_standardization(
-            self, X, None if reuse else self._standardize_mode(), reuse
+            self, X, None if reuse else self._standardize_mode(), reuse, sample_weight
         )
         out_activation, loss = self._reconstruction_output(X, reuse)
         net = self._make_network(X, out_activation, loss, reuse, scaling)
@@ -876,13 +893,17 @@ class AutoencoderTransformer(
         if not reuse:
             net.initialize(rng)
             if pretrain:
-                autoencoders = self._pretrain(X, net, out_activation, loss, rng, task)
+                autoencoders = self._pretrain(
+                    X, net, out_activation, loss, rng, task, sample_weight
+                )
             elif starts_as_pca:
-                self._embed_pca(net, X)
-        corruption = self._corruption(X, reuse)
+                self._embed_pca(net, X, sample_weight)
+        corruption = self._corruption(rows_that_count(X, sample_weight), reuse)
         validation = None
         if self._uses_early_stopping(X, starts_as_pca, incremental):
-            validation = functools.partial(self._validation_split, X, rng)
+            validation = functools.partial(
+                self._validation_split, X, rng, sample_weight
+            )
 
         def fitted_state(net):
             return self._fitted_state(
@@ -905,6 +926,7 @@ class AutoencoderTransformer(
                 corrupt=corruption,
                 incremental=incremental,
                 validation=validation,
+                sample_weight=sample_weight,
                 callbacks=callbacks,
             )
         state = fitted_state(net)
@@ -936,7 +958,9 @@ class AutoencoderTransformer(
             **fitted_history_attributes(history),
         }
 
-    def _pretrain(self, X, net, out_activation, loss, rng, task=None):
+    def _pretrain(
+        self, X, net, out_activation, loss, rng, task=None, sample_weight=None
+    ):
         """Greedy layer-wise pre-training; copies the stack into ``net``."""
         n_encoder = net.n_layers // 2
         autoencoders = pretrain_layers(
@@ -948,6 +972,7 @@ class AutoencoderTransformer(
             rng,
             verbose=self.verbose,
             callback_context=task,
+            sample_weight=sample_weight,
         )
         encoders = [(ae.coefs_[0], ae.intercepts_[0]) for ae in autoencoders]
         decoders = [(ae.coefs_[1], ae.intercepts_[1]) for ae in autoencoders[::-1]]
@@ -988,24 +1013,20 @@ class AutoencoderTransformer(
             return type(self)(**params, **penalty)
         return AutoencoderTransformer(**params)
 
-    def _validation_split(self, X, rng):
-        """Training indices and a scorer of the held-out rows."""
+    def _validation_split(self, X, rng, sample_weight=None):
+        """Training indices and a scorer of the held-out rows (weighted)."""
         seed = int(rng.integers(np.iinfo(np.int32).max))
         train, held_out = train_test_split(
             np.arange(X.shape[0]), test_size=self.validation_fraction, random_state=seed
         )
-        if len(held_out) < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
         held_out = np.sort(held_out)
+        weights = held_out_weights(sample_weight, held_out)
 
         def validation_score(net):
             errors = squared_reconstruction_errors(
                 net.coefs, net.intercepts, net.activations, X, held_out
             )
-            return -float(np.mean(errors))
+            return -float(np.average(errors, weights=weights))
 
         # on the scale of score(), not of the training loss (half of it)
         validation_score.label = "validation score (-squared error per row)"

@@ -56,7 +56,10 @@ from ._validation import (
     as_dtype,
     check_layer_sizes,
     check_magnitude,
+    check_sample_weight,
+    column_statistics,
     generator_from,
+    held_out_weights,
     restore_on_error,
     training_standardization,
 )
@@ -92,8 +95,10 @@ CONSISTENCY_NOISE = 0.75
 CONSISTENCY_RAMPUP = 0.3
 
 
-def _feature_scales(X):
-    """Standard deviation of each column (of a sparse matrix too)."""
+def _feature_scales(X, sample_weight=None):
+    """(Weighted) standard deviation of each column (of a sparse matrix too)."""
+    if sample_weight is not None:
+        return column_statistics(X, sample_weight)[1].astype(X.dtype)
     if sp.issparse(X):
         variances = mean_variance_axis(X, axis=0)[1]
     else:
@@ -418,7 +423,7 @@ class StackedPretrainedClassifier(
 
     @_fit_context(prefer_skip_nested_validation=False)
     @restore_on_error
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Pre-train on all rows, then fine-tune on the labeled ones.
 
         Parameters
@@ -427,6 +432,12 @@ class StackedPretrainedClassifier(
             Training data.
         y : array-like of shape (n_samples,)
             Labels; rows equal to ``unlabeled_label`` count as unlabeled.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows: the pre-training, the standardisation, the
+            output layer's start, the cross-entropy (a weighted mean over
+            the labeled rows), the consistency term (over every row) and
+            the early-stopping accuracy are all weighted. A weight of 2
+            counts a row as twice, 0 ignores it.
 
         Returns
         -------
@@ -445,9 +456,13 @@ class StackedPretrainedClassifier(
         )
         if reuse:
             X = as_dtype(X, self.coefs_[0].dtype)
+        sample_weight = check_sample_weight(sample_weight, X)
         check_magnitude(X)
-        scaling, X = training_standardization(self, X, self.standardize, reuse)
-        labeled, classes = self._split_labels(y)
+        scaling, X = training_standardization(
+            self, X, self.standardize, reuse, sample_weight
+        )
+        labeled, classes = self._split_labels(y, sample_weight)
+        w_labeled = None if sample_weight is None else sample_weight[labeled]
         if reuse and not np.array_equal(classes, self.classes_):
             raise ValueError(
                 f"warm_start=True needs the same classes as before: fitted with "
@@ -465,12 +480,12 @@ class StackedPretrainedClassifier(
             autoencoders = self.autoencoders_
         else:
             net.initialize(rng)
-            autoencoders = self._pretrain(X, hidden, net, rng, task)
+            autoencoders = self._pretrain(X, hidden, net, rng, task, sample_weight)
             if autoencoders:
                 decoder = self._pretrained_decoder(autoencoders[0])
-                self._init_output_layer(net, X_labeled, y_labeled, classes, hidden)
+                self._init_output_layer(net, X_labeled, y_labeled, hidden, w_labeled)
             fold_into_first_layer(autoencoders, scaling)
-        trainer = self._trainer(net, X, labeled, rng, decoder)
+        trainer = self._trainer(net, X, labeled, rng, decoder, sample_weight)
         history = History()
 
         def fitted_state(trained):
@@ -492,6 +507,7 @@ class StackedPretrainedClassifier(
                 history,
                 X_all=X,
                 labeled=labeled,
+                sample_weight=sample_weight,
                 callbacks=callbacks,
             )
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
@@ -509,7 +525,7 @@ class StackedPretrainedClassifier(
     @available_if(_check_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=False)
     @restore_on_error
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Fine-tune for one epoch on a chunk of samples.
 
         The first call initialises the network at random (call ``fit`` on a
@@ -530,6 +546,8 @@ class StackedPretrainedClassifier(
             Their labels.
         classes : array-like of shape (n_classes,), default=None
             All the classes; required on the first call, ignored later.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the chunk's rows, as in ``fit``.
 
         Returns
         -------
@@ -553,7 +571,10 @@ class StackedPretrainedClassifier(
         check_magnitude(X)
         if not first:
             X = as_dtype(X, self.coefs_[0].dtype)
-        scaling, X = training_standardization(self, X, self.standardize, not first)
+        sample_weight = check_sample_weight(sample_weight, X)
+        scaling, X = training_standardization(
+            self, X, self.standardize, not first, sample_weight
+        )
         labeled = self._labeled_rows(y)
         classes = np.unique(classes) if first else self.classes_
         if first and len(classes) < 2:
@@ -575,7 +596,9 @@ class StackedPretrainedClassifier(
             history = self._history.copy()
             optimizer = copy.deepcopy(self._optimizer)
             autoencoders = self.autoencoders_
-        trainer = self._trainer(net, X, labeled, rng, reconstruction=False)
+        trainer = self._trainer(
+            net, X, labeled, rng, sample_weight=sample_weight, reconstruction=False
+        )
         if labeled.any() or trainer is not net:
             Y = self._one_hot(y[labeled], classes, net.dtype)
             optimizer = self._fine_tune(
@@ -589,6 +612,7 @@ class StackedPretrainedClassifier(
                 incremental=True,
                 X_all=X,
                 labeled=labeled,
+                sample_weight=sample_weight,
             )
         self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
         return self
@@ -784,9 +808,19 @@ class StackedPretrainedClassifier(
             )
         return hidden
 
-    def _split_labels(self, y):
-        """Labeled-row mask and the classes, with clear errors."""
+    def _split_labels(self, y, sample_weight=None):
+        """Labeled-row mask and the classes, with clear errors.
+
+        Rows of weight 0 are not counted when looking for the classes: a
+        class that only they hold would never be trained.
+        """
         labeled = self._labeled_rows(y)
+        if sample_weight is not None and self.unlabeled_label is not None:
+            if not (sample_weight[labeled] > 0).any():
+                raise ValueError(
+                    "Every labeled row has a sample weight of zero; fine-tuning "
+                    "needs labeled rows."
+                )
         if self.unlabeled_label is None:
             _warn_if_minus_one_looks_unlabeled(y)
         else:
@@ -795,7 +829,8 @@ class StackedPretrainedClassifier(
                     f"Every row is unlabeled (unlabeled_label="
                     f"{self.unlabeled_label!r}); fine-tuning needs labeled rows."
                 )
-        classes = np.unique(y[labeled])
+        counted = labeled if sample_weight is None else labeled & (sample_weight > 0)
+        classes = np.unique(y[counted])
         if len(classes) < 2:
             raise ValueError(
                 "Classifier can't train when only one class is present: the "
@@ -819,7 +854,16 @@ class StackedPretrainedClassifier(
             dtype=dtype,
         )
 
-    def _trainer(self, net, X, labeled, rng, decoder=None, reconstruction=True):
+    def _trainer(
+        self,
+        net,
+        X,
+        labeled,
+        rng,
+        decoder=None,
+        sample_weight=None,
+        reconstruction=True,
+    ):
         """What fine-tuning trains: ``net``, or the joint network around it.
 
         With unlabeled rows, ``net``'s parameters move into the classifier
@@ -864,7 +908,7 @@ class StackedPretrainedClassifier(
             classifier,
             net.loss,
             consistency_weight=self.consistency_weight,
-            noise=self.consistency_noise * _feature_scales(X),
+            noise=self.consistency_noise * _feature_scales(X, sample_weight),
             rampup=CONSISTENCY_RAMPUP * self.max_iter,
             rng=rng,
             decoder=decoder_net,
@@ -932,7 +976,7 @@ class StackedPretrainedClassifier(
             params = {"autoencoder": self._default_template(pretraining), **params}
         return super().set_params(**params)
 
-    def _pretrain(self, X, hidden, net, rng, task=None):
+    def _pretrain(self, X, hidden, net, rng, task=None, sample_weight=None):
         """Greedy pre-training on every row; copies encoders into ``net``."""
         if self.pretraining is None:
             return []
@@ -945,21 +989,27 @@ class StackedPretrainedClassifier(
             rng,
             verbose=self.verbose,
             callback_context=task,
+            sample_weight=sample_weight,
         )
         for layer, ae in enumerate(autoencoders):
             net.coefs[layer][...] = ae.coefs_[0]
             net.intercepts[layer][...] = ae.intercepts_[0]
         return autoencoders
 
-    def _init_output_layer(self, net, X, y, classes, hidden):
+    def _init_output_layer(self, net, X, y, hidden, sample_weight=None):
         """Start the output layer from a logistic regression on the top codes.
 
         After pre-training, the output layer is the only random one; fitting
         it first keeps fine-tuning from wrecking the pre-trained features
         with the large gradients of a random classifier.
         """
+        if sample_weight is not None:  # rows of weight 0 may hold no class
+            kept = sample_weight > 0
+            X, y, sample_weight = X[kept], y[kept], sample_weight[kept]
         features = net.predict(X, n_layers=len(hidden))
-        logistic = LogisticRegression(max_iter=1000).fit(features, y)
+        logistic = LogisticRegression(max_iter=1000).fit(
+            features, y, sample_weight=sample_weight
+        )
         net.coefs[-1][...] = logistic.coef_.T
         net.intercepts[-1][...] = logistic.intercept_
 
@@ -975,6 +1025,7 @@ class StackedPretrainedClassifier(
         incremental=False,
         X_all=None,
         labeled=None,
+        sample_weight=None,
         callbacks=None,
     ):
         """Backpropagation; returns the optimizer.
@@ -982,11 +1033,13 @@ class StackedPretrainedClassifier(
         ``X``, ``Y`` and ``y`` are the labeled rows; a ``SemiSupervisedNetwork``
         also reads every row of ``X_all`` (``labeled`` marks the labeled
         ones). Early stopping holds out labeled rows either way.
+        ``sample_weight`` weights every row of ``X_all``.
         """
+        joint = isinstance(net, SemiSupervisedNetwork)
+        w_labeled = None if sample_weight is None else sample_weight[labeled]
         validation = None
         if self.early_stopping and self.solver != "lbfgs":
-            validation = functools.partial(self._validation_split, X, y, rng)
-        joint = isinstance(net, SemiSupervisedNetwork)
+            validation = functools.partial(self._validation_split, X, y, rng, w_labeled)
         return run_solver(
             self,
             net,
@@ -998,10 +1051,11 @@ class StackedPretrainedClassifier(
             incremental=incremental,
             validation=validation,
             labeled=np.flatnonzero(labeled) if joint else None,
+            sample_weight=sample_weight if joint else w_labeled,
             callbacks=callbacks,
         )
 
-    def _validation_split(self, X, y, rng):
+    def _validation_split(self, X, y, rng, sample_weight=None):
         seed = int(rng.integers(np.iinfo(np.int32).max))
         train, held_out = train_test_split(
             np.arange(X.shape[0]),
@@ -1010,6 +1064,7 @@ class StackedPretrainedClassifier(
             stratify=y,
         )
         X_val, y_val = X[held_out], y[held_out]
+        weights = held_out_weights(sample_weight, held_out)
         classes = np.unique(y)
 
         def validation_score(net):
@@ -1018,7 +1073,7 @@ class StackedPretrainedClassifier(
                 predicted = classes[(out[:, 0] > 0.5).astype(int)]
             else:
                 predicted = classes[np.argmax(out, axis=1)]
-            return float(np.mean(predicted == y_val))
+            return float(np.average(predicted == y_val, weights=weights))
 
         validation_score.label = "validation accuracy"
         return np.sort(train), validation_score

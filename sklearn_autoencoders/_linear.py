@@ -37,6 +37,7 @@ from ._state import PlainStateMixin
 from ._training import History, run_solver
 from ._validation import (
     check_magnitude,
+    check_sample_weight,
     generator_from,
     restore_on_error,
 )
@@ -64,14 +65,20 @@ class ScatterAccumulator:
     from a large mean. Chunks are then merged with Chan et al.'s update. The
     mean and scatter are kept in float64; the products run in the data's
     dtype.
+
+    With sample weights, every sum is weighted (``sum w (x - mean)(x -
+    mean)^T``, the mean weighted, and ``n_samples`` the total weight), so
+    a row of weight 2 adds exactly what the row twice would; ``n_rows``
+    still counts the rows.
     """
 
     def __init__(self, n_features):
         self.n_samples = 0
+        self.n_rows = 0
         self.mean = np.zeros(n_features)
         self.scatter = np.zeros((n_features, n_features))
 
-    def update(self, X):
+    def update(self, X, sample_weight=None):
         n_features = X.shape[1]
         if self.n_samples:
             shift = self.mean.astype(X.dtype)
@@ -79,18 +86,28 @@ class ScatterAccumulator:
             shift = X[:SCATTER_CHUNK_SIZE].mean(axis=0)
         buffer = np.empty((min(len(X), SCATTER_CHUNK_SIZE), n_features + 1), X.dtype)
         buffer[:, n_features] = 1
+        weighted = None if sample_weight is None else np.empty_like(buffer)
+        self.n_rows += len(X)
         for start in range(0, len(X), SCATTER_CHUNK_SIZE):
             chunk = X[start : start + SCATTER_CHUNK_SIZE]
             augmented = buffer[: len(chunk)]
             np.subtract(chunk, shift, out=augmented[:, :n_features])
+            right = augmented
+            if sample_weight is not None:
+                right = weighted[: len(chunk)]
+                weights = sample_weight[start : start + SCATTER_CHUNK_SIZE]
+                np.multiply(augmented, weights[:, None], out=right)
             with np.errstate(over="ignore", invalid="ignore"):
-                product = (augmented.T @ augmented).astype(np.float64)
+                product = (augmented.T @ right).astype(np.float64)
             if not np.isfinite(product).all():
                 # Overflow shows in the small product: no extra pass over X.
                 check_magnitude(chunk)
                 raise ValueError("X is too large to square in its dtype; scale it.")
             sums = product[:n_features, n_features]
-            n_chunk = len(chunk)
+            # the ones column's own product counts the chunk's (weighted) rows
+            n_chunk = len(chunk) if sample_weight is None else product[-1, -1]
+            if n_chunk == 0:
+                continue  # only rows of weight 0
             chunk_scatter = product[:n_features, :n_features]
             chunk_scatter -= np.outer(sums, sums) / n_chunk
             self._merge(n_chunk, shift + sums / n_chunk, chunk_scatter)
@@ -108,6 +125,7 @@ class ScatterAccumulator:
         """Fold another accumulator (over different rows) into this one."""
         if other.n_samples:
             self._merge(other.n_samples, other.mean, other.scatter)
+        self.n_rows += other.n_rows
         return self
 
     def gram(self, center):
@@ -280,7 +298,8 @@ class LinearAutoencoder(
     n_components_ : int
         Number of components kept.
 
-    n_samples_seen_ : int
+    n_samples_seen_ : int or float
+        Number of training rows, or the sum of their ``sample_weight``.
         Number of samples the model was fitted on.
 
     reconstruction_error_ : float
@@ -367,7 +386,7 @@ class LinearAutoencoder(
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_on_error
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Compute the top principal directions of ``X``.
 
         Parameters
@@ -376,6 +395,10 @@ class LinearAutoencoder(
             Training data.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows: the mean and the scatter matrix are
+            weighted, so a weight of 2 gives exactly the model of the row
+            repeated, and 0 that of the row removed.
 
         Returns
         -------
@@ -383,8 +406,14 @@ class LinearAutoencoder(
             The fitted estimator.
         """
         if _is_dask_array(X):
+            if sample_weight is not None:
+                raise ValueError(
+                    "sample_weight is not supported with Dask arrays; weight the "
+                    "rows in memory, or fit a NumPy array."
+                )
             return self._fit_dask(X)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
+        sample_weight = check_sample_weight(sample_weight, X)
         n_samples, n_features = X.shape
         n_components = self._check_n_components(n_samples, n_features)
         solver = self.solver
@@ -393,12 +422,12 @@ class LinearAutoencoder(
         # one task for scikit-learn's callbacks, whatever the solver
         task = root_task(self, X, max_subtasks=0)
         if solver == "gradient":
-            self._fit_gradient(X, n_components)
+            self._fit_gradient(X, n_components, sample_weight)
         elif solver == "eigh":
-            accumulator = ScatterAccumulator(n_features).update(X)
+            accumulator = ScatterAccumulator(n_features).update(X, sample_weight)
             self._solve_scatter(accumulator, n_components, X.dtype)
         else:
-            self._fit_svd(X, n_components, solver)
+            self._fit_svd(X, n_components, solver, sample_weight)
         end_root_task(self, task, X)
         return self
 
@@ -434,7 +463,7 @@ class LinearAutoencoder(
     @available_if(_check_exact_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_on_error
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Add a chunk of samples to the exact streaming closed form.
 
         Accumulates the count, mean and scatter matrix: after any sequence
@@ -449,6 +478,8 @@ class LinearAutoencoder(
             A chunk of training data.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the chunk's rows, as in ``fit``.
 
         Returns
         -------
@@ -462,8 +493,9 @@ class LinearAutoencoder(
         else:
             accumulator = self._streaming_state()
             X = X.astype(self.mean_.dtype, copy=False)
-        accumulator.update(X)
-        n_components = self._check_n_components(accumulator.n_samples, X.shape[1])
+        sample_weight = check_sample_weight(sample_weight, X)
+        accumulator.update(X, sample_weight)
+        n_components = self._check_n_components(accumulator.n_rows, X.shape[1])
         # Streaming many chunks should cost one eigendecomposition, not one
         # per chunk: the solution is computed when it is first used.
         for name in _DEFERRED:
@@ -554,7 +586,7 @@ class LinearAutoencoder(
             scores[rows] = -np.einsum("ij,ij->i", residual, residual)
         return scores
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean negative squared reconstruction error (higher is better).
 
         Parameters
@@ -563,13 +595,15 @@ class LinearAutoencoder(
             Data to score.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean.
 
         Returns
         -------
         score : float
             ``-mean_n ||x_n - h(x_n)||^2``.
         """
-        return float(np.mean(self.score_samples(X)))
+        return float(np.average(self.score_samples(X), weights=sample_weight))
 
     # -- internals ------------------------------------------------------
     @property
@@ -601,14 +635,25 @@ class LinearAutoencoder(
             accumulator.n_samples,
             accumulator.mean,
         )
+        self._n_rows_seen = accumulator.n_rows
         self._accumulator, self._svd_factors = accumulator, None
 
-    def _fit_svd(self, X, n_components, solver):
-        """The closed form from an SVD of the data ('svd', 'randomized')."""
+    def _fit_svd(self, X, n_components, solver, sample_weight=None):
+        """The closed form from an SVD of the data ('svd', 'randomized').
+
+        Weighted rows enter as ``sqrt(w) (x - mean)``: their scatter is the
+        weighted one.
+        """
         check_magnitude(X)
         n_samples, n_features = X.shape
-        mean = X.mean(axis=0, dtype=np.float64)
+        if sample_weight is None:
+            mean = X.mean(axis=0, dtype=np.float64)
+        else:
+            n_samples = float(sample_weight.sum(dtype=np.float64))
+            mean = (sample_weight @ X).astype(np.float64) / n_samples
         X_centered = X - mean.astype(X.dtype) if self.center else X
+        if sample_weight is not None:
+            X_centered = X_centered * np.sqrt(sample_weight)[:, None]
         if solver == "svd":
             _, singular_values, Vt = np.linalg.svd(X_centered, full_matrices=False)
         else:
@@ -624,6 +669,7 @@ class LinearAutoencoder(
         exact = solver == "svd"
         self._accumulator = None
         self._svd_factors = (singular_values, Vt, mean) if exact else None
+        self._n_rows_seen = X.shape[0]
 
     def _streaming_state(self):
         """A copy of the statistics accumulated so far, for ``partial_fit``."""
@@ -634,6 +680,7 @@ class LinearAutoencoder(
         gram = (Vt.T * singular_values.astype(np.float64) ** 2) @ Vt
         accumulator = ScatterAccumulator(len(mean))
         accumulator.n_samples = self.n_samples_seen_
+        accumulator.n_rows = self._n_rows_seen
         accumulator.mean = mean.copy()
         if not self.center:
             gram -= self.n_samples_seen_ * np.outer(mean, mean)
@@ -675,11 +722,19 @@ class LinearAutoencoder(
         self.n_samples_seen_ = n_samples
         self.n_iter_ = 1
 
-    def _fit_gradient(self, X, n_components):
+    def _fit_gradient(self, X, n_components, sample_weight=None):
         """Train ``x W W^T`` by Adam through the shared engine."""
         check_magnitude(X)
         n_samples, n_features = X.shape
-        mean = X.mean(axis=0) if self.center else np.zeros(n_features, X.dtype)
+        weights = np.ones(n_samples) if sample_weight is None else sample_weight
+        if sample_weight is not None:
+            n_samples = float(sample_weight.sum(dtype=np.float64))
+        if not self.center:
+            mean = np.zeros(n_features, X.dtype)
+        elif sample_weight is None:
+            mean = X.mean(axis=0)
+        else:
+            mean = (sample_weight @ X / X.dtype.type(n_samples)).astype(X.dtype)
         X_centered = np.ascontiguousarray(X - mean) if self.center else X
         net = Network(
             [n_features, n_components, n_features],
@@ -709,15 +764,19 @@ class LinearAutoencoder(
             shuffle=True,
             verbose=False,
         )
-        run_solver(adam, net, X_centered, rng=rng, history=history)
+        run_solver(
+            adam, net, X_centered, rng=rng, history=history, sample_weight=sample_weight
+        )
         W = net.coefs[0].astype(np.float64)
         codes = X_centered @ W
-        captured = np.einsum("ij,ij->j", codes, codes)
+        captured = np.einsum("ij,ij,i->j", codes, codes, weights)
         order = np.argsort(captured)[::-1]
-        total = float(np.einsum("ij,ij->", X_centered, X_centered, dtype=np.float64))
+        total = float(
+            np.einsum("ij,ij,i->", X_centered, X_centered, weights, dtype=np.float64)
+        )
         # ||X - X W W^T||^2 = ||X||^2 - 2 ||X W||^2 + tr(W^T X^T X W W^T W),
-        # without an n x d residual
-        cross = float(np.einsum("ij,ij->", codes @ (W.T @ W), codes))
+        # without an n x d residual (each row's term weighted)
+        cross = float(np.einsum("ij,ij,i->", codes @ (W.T @ W), codes, weights))
         error = max(total - 2 * float(captured.sum()) + cross, 0.0) / n_samples
         self._set_solution(
             np.sqrt(captured[order]),
@@ -731,9 +790,14 @@ class LinearAutoencoder(
         )
         self.n_iter_ = history.n_iter
         self._accumulator = self._svd_factors = None
-        self._warn_if_short_of_optimum(X_centered, n_components, total, n_samples)
+        self._n_rows_seen = X.shape[0]
+        self._warn_if_short_of_optimum(
+            X_centered, n_components, total, n_samples, sample_weight
+        )
 
-    def _warn_if_short_of_optimum(self, X, n_components, total, n_samples):
+    def _warn_if_short_of_optimum(
+        self, X, n_components, total, n_samples, sample_weight=None
+    ):
         """ConvergenceWarning when gradient descent ends >1% above the optimum.
 
         The optimum is the closed form's error (Baldi & Hornik, 1989): the
@@ -743,9 +807,11 @@ class LinearAutoencoder(
         cheap next to the training.
         """
         if X.shape[1] <= EXACT_OPTIMUM_MAX_FEATURES:
-            gram = ScatterAccumulator(X.shape[1]).update(X).gram(center=False)
-            top = np.linalg.eigvalsh(gram)[::-1][:n_components]
+            scatter = ScatterAccumulator(X.shape[1]).update(X, sample_weight)
+            top = np.linalg.eigvalsh(scatter.gram(center=False))[::-1][:n_components]
         else:
+            if sample_weight is not None:
+                X = X * np.sqrt(sample_weight)[:, None]
             _, singular, _ = randomized_svd(X, n_components, n_iter=7, random_state=0)
             top = singular.astype(np.float64) ** 2
         optimum = max(total - float(top.sum()), 0.0) / n_samples

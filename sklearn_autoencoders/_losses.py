@@ -8,9 +8,15 @@ instead of taking ``log`` of a probability that may round to 0.
 
 All losses are averaged over samples and summed over outputs, so for the
 autoencoder ``squared_error`` is ``(1 / 2n) sum_n ||g(x_n) - x_n||^2``.
+With ``weights`` (each row's share of the average, summing to 1: sample
+weights over their batch total) the average is weighted instead,
+``(1 / 2) sum_n w_n ||g(x_n) - x_n||^2``: a row of weight 2 counts exactly
+as the same row twice. ``weights=None`` is the plain mean, kept on its own
+path because it is the hot one.
 
 Penalties act on the flat vector of all weights (never the biases) and use
-scikit-learn's MLP scaling: ``alpha / n`` with ``n`` the minibatch size.
+scikit-learn's MLP scaling: ``alpha / n`` with ``n`` the minibatch size (its
+total sample weight when weighted, as in scikit-learn's MLP).
 
 *Layer penalties* act on one layer's activations ``A`` (the sparse and the
 contractive autoencoders' code): each adds its gradient with respect to the
@@ -27,7 +33,20 @@ import numpy as np
 from ._activations import ACTIVATIONS, DERIVATIVES, slope
 
 
-def squared_error(Z, Y, delta, activation, scratch):
+def _row_sums(A):
+    """Per-row sums in float64 (the weighted losses' per-sample values)."""
+    return A.sum(axis=1, dtype=np.float64)
+
+
+def _average_rows(delta, weights):
+    """Turn per-row gradients into those of the (weighted) mean over rows."""
+    if weights is None:
+        delta *= 1.0 / delta.shape[0]
+    else:
+        delta *= weights[:, None]
+
+
+def squared_error(Z, Y, delta, activation, scratch, weights=None):
     """Half squared error ``(1 / 2n) ||act(Z) - Y||^2`` and its gradient.
 
     Parameters
@@ -42,22 +61,27 @@ def squared_error(Z, Y, delta, activation, scratch):
         Output activation, any key of ``ACTIVATIONS`` but ``'softmax'``.
     scratch : ndarray of shape (n_samples, n_outputs)
         Work space.
+    weights : ndarray of shape (n_samples,), default=None
+        Each row's share of the average (summing to 1); None: ``1 / n``.
 
     Returns
     -------
     loss : float
     """
-    n_samples = Z.shape[0]
     ACTIVATIONS[activation](Z)
     np.subtract(Z, Y, out=delta)
-    flat = delta.reshape(-1)
-    loss = 0.5 * float(np.dot(flat, flat)) / n_samples
-    delta *= 1.0 / n_samples
+    if weights is None:
+        flat = delta.reshape(-1)
+        loss = 0.5 * float(np.dot(flat, flat)) / Z.shape[0]
+    else:
+        squares = np.einsum("ij,ij->i", delta, delta, dtype=np.float64)
+        loss = 0.5 * float(np.dot(squares, weights))
+    _average_rows(delta, weights)
     DERIVATIVES[activation](Z, delta, scratch)
     return loss
 
 
-def binary_cross_entropy(Z, Y, delta, activation, scratch):
+def binary_cross_entropy(Z, Y, delta, activation, scratch, weights=None):
     """Binary cross-entropy of logistic outputs, from the logits.
 
     ``-y log s(z) - (1 - y) log(1 - s(z)) = softplus(z) - y z`` with
@@ -68,25 +92,36 @@ def binary_cross_entropy(Z, Y, delta, activation, scratch):
     followed by ``expit`` on the 784-wide output of an MNIST autoencoder.
     """
     n_samples = Z.shape[0]
-    y_dot_z = float(np.dot(Y.reshape(-1), Z.reshape(-1)))
+    if weights is None:
+        y_dot_z = float(np.dot(Y.reshape(-1), Z.reshape(-1)))
+    else:
+        y_dot_z = np.einsum("ij,ij->i", Y, Z, dtype=np.float64)
     t = scratch
     np.abs(Z, out=t)
     np.negative(t, out=t)
     np.exp(t, out=t)
     t += 1
     np.maximum(Z, 0, out=delta)
-    loss = float(delta.sum(dtype=np.float64)) - y_dot_z
+    if weights is None:
+        loss = float(delta.sum(dtype=np.float64)) - y_dot_z
+    else:
+        per_row = _row_sums(delta) - y_dot_z
     np.minimum(Z, 0, out=Z)
     np.exp(Z, out=Z)
     Z /= t
     np.log(t, out=t)
-    loss += float(t.sum(dtype=np.float64))
+    if weights is None:
+        loss += float(t.sum(dtype=np.float64))
+        loss /= n_samples
+    else:
+        per_row += _row_sums(t)
+        loss = float(np.dot(per_row, weights))
     np.subtract(Z, Y, out=delta)
-    delta *= 1.0 / n_samples
-    return loss / n_samples
+    _average_rows(delta, weights)
+    return loss
 
 
-def softmax_cross_entropy(Z, Y, delta, activation, scratch):
+def softmax_cross_entropy(Z, Y, delta, activation, scratch, weights=None):
     """Categorical cross-entropy of softmax outputs, from the logits.
 
     ``-sum_k y_k log softmax(z)_k = sum_k y_k (log sum_j exp(z_j) - z_k)``,
@@ -94,14 +129,27 @@ def softmax_cross_entropy(Z, Y, delta, activation, scratch):
     """
     n_samples = Z.shape[0]
     Z -= Z.max(axis=1, keepdims=True)
-    y_dot_z = float(np.dot(Y.reshape(-1), Z.reshape(-1)))
+    if weights is None:
+        y_dot_z = float(np.dot(Y.reshape(-1), Z.reshape(-1)))
+    else:
+        y_dot_z = np.einsum("ij,ij->i", Y, Z, dtype=np.float64)
     np.exp(Z, out=Z)
     row_sums = Z.sum(axis=1)
-    loss = float(np.dot(Y.sum(axis=1), np.log(row_sums))) - y_dot_z
+    if weights is None:
+        loss = (float(np.dot(Y.sum(axis=1), np.log(row_sums))) - y_dot_z) / n_samples
+    else:
+        per_row = _row_sums(Y) * np.log(row_sums, dtype=np.float64) - y_dot_z
+        loss = float(np.dot(per_row, weights))
     Z /= row_sums[:, None]
     np.subtract(Z, Y, out=delta)
-    delta *= 1.0 / n_samples
-    return loss / n_samples
+    _average_rows(delta, weights)
+    return loss
+
+
+def _shares(weights):
+    """Weights rescaled to sum to 1 (all zero: left as they are)."""
+    total = weights.sum()
+    return weights / total if total > 0 else weights
 
 
 LOSSES = {
@@ -133,6 +181,8 @@ class ConsistencyLoss:
     away from dense regions of the data. Both copies receive the gradient
     (no target is held fixed). ``weight`` is an attribute, so the training
     loop can ramp it up step by step without rebuilding the network.
+    With ``weights``, each part is a weighted mean over its own rows (the
+    labeled rows; the pairs, by their first copies' weights).
 
     Parameters
     ----------
@@ -147,13 +197,23 @@ class ConsistencyLoss:
         self.weight = weight
         self.output_activation = LOSS_OUTPUT_ACTIVATION[classification]
 
-    def __call__(self, Z, Y, delta, activation, scratch):
+    def __call__(self, Z, Y, delta, activation, scratch, weights=None):
         n_labeled = Y.shape[0]
         n_pairs = (Z.shape[0] - n_labeled) // 2
+        # each part is a (weighted) mean over its own rows
+        labeled_weights = pair_weights = None
+        if weights is not None:
+            labeled_weights = _shares(weights[:n_labeled])
+            pair_weights = _shares(weights[n_labeled : n_labeled + n_pairs])
         loss = 0.0
         if n_labeled:
             loss = LOSSES[self.classification](
-                Z[:n_labeled], Y, delta[:n_labeled], activation, scratch[:n_labeled]
+                Z[:n_labeled],
+                Y,
+                delta[:n_labeled],
+                activation,
+                scratch[:n_labeled],
+                labeled_weights,
             )
         if not n_pairs:
             return loss
@@ -161,9 +221,15 @@ class ConsistencyLoss:
         ACTIVATIONS[activation](P)
         difference, opposite = grad[:n_pairs], grad[n_pairs:]
         np.subtract(P[:n_pairs], P[n_pairs:], out=difference)
-        flat = difference.reshape(-1)
-        loss += self.weight * float(np.dot(flat, flat)) / n_pairs
-        difference *= 2 * self.weight / n_pairs
+        if pair_weights is None:
+            flat = difference.reshape(-1)
+            loss += self.weight * float(np.dot(flat, flat)) / n_pairs
+            difference *= 2 * self.weight / n_pairs
+        else:
+            squares = np.einsum("ij,ij->i", difference, difference, dtype=np.float64)
+            loss += self.weight * float(np.dot(squares, pair_weights))
+            difference *= pair_weights[:, None]
+            difference *= 2 * self.weight
         np.negative(difference, out=opposite)
         # dLoss/dP to dLoss/dZ through the output activation
         if activation == "softmax":
@@ -217,9 +283,10 @@ PENALTIES = {"l2": l2_penalty, "elimination": elimination_penalty}
 # ``dLoss/dZ`` (the penalty adds its own), ``coefs`` the weights of the layers
 # the penalty spans (the penalised layer first), ``work`` a dict of buffers
 # (``work["rows"]``: three ``n x h`` arrays; other entries persist between
-# calls) and ``direct`` arrays shaped like ``coefs``. Returns ``(value,
-# wrote_direct)``; with ``wrote_direct`` the network adds ``direct`` to the
-# weight gradients.
+# calls) and ``direct`` arrays shaped like ``coefs``; ``weights`` are the rows'
+# shares of the batch average (as for the losses; None: ``1 / n``). Returns
+# ``(value, wrote_direct)``; with ``wrote_direct`` the network adds ``direct``
+# to the weight gradients.
 
 
 class LayerPenalty(NamedTuple):
@@ -241,7 +308,16 @@ def _buffer(work, name, shape, dtype):
     return work[name]
 
 
-def kl_sparsity_penalty(A, delta, coefs, activation, work, direct, *, strength, target):
+def _row_mean(A, weights):
+    """Per-column (weighted) mean over the rows, in float64."""
+    if weights is None:
+        return A.mean(axis=0, dtype=np.float64)
+    return np.dot(weights.astype(np.float64), A)
+
+
+def kl_sparsity_penalty(
+    A, delta, coefs, activation, work, direct, *, strength, target, weights=None
+):
     """Sparsity ``strength * sum_j KL(target || mean_n a_nj)`` (Ng, 2011).
 
     The KL divergence between Bernoulli means needs activations in [0, 1]:
@@ -250,35 +326,43 @@ def kl_sparsity_penalty(A, delta, coefs, activation, work, direct, *, strength, 
     ``strength * (-target / m_j + (1 - target) / (1 - m_j)) / n``, so the
     penalty costs one mean and one product with the derivative.
     """
-    n_samples = A.shape[0]
     shift = 1.0 if activation == "tanh" else 0.0
     half = 0.5 if activation == "tanh" else 1.0
-    mean = (A.mean(axis=0, dtype=np.float64) + shift) * half
+    mean = (_row_mean(A, weights) + shift) * half
     mean = np.clip(mean, KL_EPSILON, 1 - KL_EPSILON)
     rho = target
     value = strength * float(
         np.sum(rho * np.log(rho / mean) + (1 - rho) * np.log((1 - rho) / (1 - mean)))
     )
-    column_grad = (strength * half / n_samples) * (-rho / mean + (1 - rho) / (1 - mean))
+    share = 1.0 / A.shape[0] if weights is None else 1.0
+    column_grad = (strength * half * share) * (-rho / mean + (1 - rho) / (1 - mean))
     grad = slope(A, activation, work["rows"][0])
     grad *= column_grad.astype(A.dtype)
+    if weights is not None:
+        grad *= weights[:, None]
     delta += grad
     return value, False
 
 
-def l1_activity_penalty(A, delta, coefs, activation, work, direct, *, strength):
+def l1_activity_penalty(
+    A, delta, coefs, activation, work, direct, *, strength, weights=None
+):
     """Activity penalty ``strength * mean_n sum_j a_nj`` for ReLU units.
 
     The sparsity penalty of ReLU codes, whose mean activation has no upper
     bound for a KL divergence to compare with a target: it pushes every
     unit towards 0, where a ReLU is exactly silent.
     """
-    n_samples = A.shape[0]
     grad, scratch, _ = work["rows"]
     np.sign(A, out=grad)
     # ReLU outputs are non-negative: their L1 norm is their sum
-    value = strength * float(A.sum(dtype=np.float64)) / n_samples
-    grad *= strength / n_samples
+    if weights is None:
+        value = strength * float(A.sum(dtype=np.float64)) / A.shape[0]
+        grad *= strength / A.shape[0]
+    else:
+        value = strength * float(_row_mean(A, weights).sum())
+        grad *= weights[:, None]
+        grad *= strength
     DERIVATIVES[activation](A, grad, scratch)
     delta += grad
     return value, False
@@ -300,7 +384,9 @@ def _curvature(A, activation, slope, scratch):
     return -2.0
 
 
-def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
+def contraction_penalty(
+    A, delta, coefs, activation, work, direct, *, strength, weights=None
+):
     """Contraction ``strength * mean_n ||J(x_n)||_F^2`` (Rifai et al., 2011).
 
     ``J`` is the Jacobian of the last spanned layer's output with respect to
@@ -324,7 +410,7 @@ def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
     if len(coefs) == 1:
         column_norms = np.einsum("ij,ij->j", W, W)
         np.multiply(slopes, slopes, out=product)
-        mean_square = product.mean(axis=0, dtype=np.float64)
+        mean_square = _row_mean(product, weights)
         value = strength * float(np.dot(mean_square, column_norms))
         if curved:
             np.multiply(slopes, column_norms, out=product)  # (S C) with C diagonal
@@ -337,8 +423,12 @@ def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
         P = _buffer(work, "slope_gram", units, W.dtype)
         np.matmul(W.T, W, out=G)
         np.matmul(V, V.T, out=M)
-        np.matmul(slopes.T, slopes, out=P)
-        P *= 1.0 / n_samples
+        if weights is None:
+            np.matmul(slopes.T, slopes, out=P)
+            P *= 1.0 / n_samples
+        else:
+            np.multiply(slopes, weights[:, None], out=scratch)
+            np.matmul(slopes.T, scratch, out=P)
         C = _buffer(work, "product", units, W.dtype)
         np.multiply(G, M, out=C)
         value = strength * float(np.vdot(P, C))
@@ -354,7 +444,11 @@ def contraction_penalty(A, delta, coefs, activation, work, direct, *, strength):
     if curved:
         constant = _curvature(A, activation, slopes, scratch)
         product *= slopes
-        product *= constant * 2 * strength / n_samples
+        if weights is None:
+            product *= constant * 2 * strength / n_samples
+        else:
+            product *= weights[:, None]
+            product *= constant * 2 * strength
         delta += product
     return value, True
 

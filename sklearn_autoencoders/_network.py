@@ -330,6 +330,7 @@ class Network:
         self._deltas = [np.empty((batch_size, u), dtype=self.dtype) for u in units]
         self._scratch = np.empty(batch_size * max(units), dtype=self.dtype)
         self._ones = np.ones(batch_size, dtype=self.dtype)
+        self._shares = np.empty(batch_size, dtype=self.dtype)
         self._tied_tmp = [
             None
             if writes
@@ -352,7 +353,7 @@ class Network:
     def _scratch_like(self, shape):
         return self._scratch[: shape[0] * shape[1]].reshape(shape)
 
-    def loss_and_gradient(self, X, Y, input_delta=None):
+    def loss_and_gradient(self, X, Y, input_delta=None, sample_weight=None):
         """Objective at ``theta`` on one batch; fills ``self.grad``.
 
         Parameters
@@ -365,6 +366,12 @@ class Network:
         input_delta : ndarray of shape (n_samples, layer_units[0]), default=None
             If given, filled with the gradient with respect to ``X``: what a
             network that feeds this one needs to backpropagate further.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the rows, in the network's dtype: the loss and the
+            layer penalty become weighted means, and the weight penalty's
+            ``alpha`` is divided by the total weight instead of the row
+            count (scikit-learn's MLP), so a row of weight 2 counts exactly
+            as a repeated row. The total must be positive.
 
         Returns
         -------
@@ -373,6 +380,12 @@ class Network:
         """
         n_samples = X.shape[0]
         self._allocate(n_samples)
+        shares, total = None, n_samples
+        if sample_weight is not None:
+            total = float(sample_weight.sum(dtype=np.float64))
+            shares = np.divide(
+                sample_weight, self.dtype.type(total), out=self._shares[:n_samples]
+            )
         A = [X] + [buf[:n_samples] for buf in self._A]
         deltas = [buf[:n_samples] for buf in self._deltas]
         last = self.n_layers - 1
@@ -391,13 +404,16 @@ class Network:
             deltas[-1],
             self.activations[-1],
             self._scratch_like(A[-1].shape),
+            shares,
         )
         penalized = None if self.layer_penalty is None else self.layer_penalty.layer
         for layer in range(last, -1, -1):
             delta = deltas[layer]
             if layer == penalized:
                 # its delta part first: it flows into this layer's gradients
-                value, wrote_direct = self._apply_layer_penalty(A[layer + 1], delta)
+                value, wrote_direct = self._apply_layer_penalty(
+                    A[layer + 1], delta, shares
+                )
                 loss += value
             self._weight_gradient(layer, A[layer], delta)
             if layer == penalized and wrote_direct:
@@ -423,13 +439,13 @@ class Network:
             loss += PENALTIES[self.penalty](
                 self.theta[: self.n_weights],
                 self.grad[: self.n_weights],
-                self.alpha / n_samples,
+                self.alpha / total,
                 self._penalty_scratch,
                 self.penalty_scale,
             )
         return loss
 
-    def _apply_layer_penalty(self, A_out, delta):
+    def _apply_layer_penalty(self, A_out, delta, shares):
         """Add the layer penalty's part to ``delta``; ``(value, wrote_direct)``."""
         n_samples = A_out.shape[0]
         work = self._layer_penalty_work
@@ -441,6 +457,7 @@ class Network:
             self.activations[self.layer_penalty.layer],
             work,
             self._layer_penalty_direct,
+            weights=shares,
         )
 
     def _weight_gradient(self, layer, A_in, delta):
@@ -490,15 +507,31 @@ class ReconstructionBranch:
         self.weight = float(weight)
         self.rows, self.targets = slice(0, 0), None
 
-    def __call__(self, A, delta, coefs, activation, work, direct):
+    def __call__(self, A, delta, coefs, activation, work, direct, weights=None):
         H = A[self.rows]
         back, scratch, _ = (buf[: H.shape[0]] for buf in work["rows"])
-        value = self.decoder.loss_and_gradient(H, self.targets, input_delta=back)
+        value = self.decoder.loss_and_gradient(
+            H,
+            self.targets,
+            input_delta=back,
+            sample_weight=self._row_weights(weights, H.shape[0]),
+        )
         self.decoder.grad *= self.weight
         back *= self.weight
         DERIVATIVES[activation](H, back, scratch)
         delta[self.rows] += back
         return self.weight * value, False
+
+    def _row_weights(self, weights, n_rows):
+        """The host's row shares for the decoder's rows, summing to ``n_rows``.
+
+        Their sum is the decoder's batch size, as without weights, so its
+        weight penalty keeps its scale.
+        """
+        if weights is None:
+            return None
+        rows = weights[self.rows]
+        return rows * rows.dtype.type(n_rows / float(rows.sum(dtype=np.float64)))
 
 
 class SemiSupervisedNetwork:
@@ -586,17 +619,26 @@ class SemiSupervisedNetwork:
         # a Python float: a NumPy float64 would upcast the float32 gradients
         self.consistency.weight = self.consistency_weight * math.exp(-5 * (1 - t) ** 2)
 
-    def loss_and_gradient(self, X, Y):
+    def loss_and_gradient(self, X, Y, sample_weight=None):
         """Objective on a batch whose first ``len(Y)`` rows are labeled.
 
         The other ``m`` rows of ``X`` are clean; two noisy copies of them
-        follow the labeled rows in the classifier's input.
+        follow the labeled rows in the classifier's input. ``sample_weight``
+        (one per row of ``X``) weights the labeled rows' cross-entropy and
+        each pair's consistency (and reconstruction), each a weighted mean
+        over its own rows.
         """
         n_labeled, m = Y.shape[0], X.shape[0] - Y.shape[0]
         rows = n_labeled + 2 * m
         if self._stacked.shape[0] < rows:
             self._stacked = np.empty((rows, X.shape[1]), self.dtype)
+            self._stacked_weights = np.empty(rows, self.dtype)
         stacked = self._stacked[:rows]
+        weights = None
+        if sample_weight is not None:
+            weights = self._stacked_weights[:rows]
+            weights[: n_labeled + m] = sample_weight
+            weights[n_labeled + m :] = sample_weight[n_labeled:]
         stacked[:n_labeled] = X[:n_labeled]
         for copy in (stacked[n_labeled : n_labeled + m], stacked[n_labeled + m :]):
             self.rng.standard_normal(dtype=self.dtype, out=copy)
@@ -605,7 +647,7 @@ class SemiSupervisedNetwork:
         if self.branch is not None:
             self.branch.rows = slice(n_labeled, n_labeled + m)
             self.branch.targets = X[n_labeled:]
-        return self.classifier.loss_and_gradient(stacked, Y)
+        return self.classifier.loss_and_gradient(stacked, Y, sample_weight=weights)
 
     def predict(self, X, n_layers=None):
         """The classifier's forward pass."""

@@ -12,6 +12,7 @@ thresholds them.
 from numbers import Real
 
 import numpy as np
+from scipy import linalg
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.covariance import LedoitWolf
 from sklearn.utils import get_tags
@@ -27,7 +28,12 @@ from ._callbacks import (
     root_task,
     sub_estimator_task,
 )
-from ._validation import restore_on_error, value_range
+from ._validation import (
+    check_sample_weight,
+    restore_on_error,
+    rows_that_count,
+    value_range,
+)
 
 #: Code size of the default autoencoder (``autoencoder=None``), chosen on a
 #: validation protocol (user guide, "Outlier detection").
@@ -61,11 +67,83 @@ def robust_standardize(values, center, scale):
     return (values - center) / scale
 
 
-def median_and_spread(values):
-    """Median and interquartile range (1 where the range is zero)."""
-    q1, median, q3 = np.percentile(values, [25, 50, 75])
+def weighted_percentile(values, q, sample_weight=None):
+    """``np.percentile(values, q)`` with each value repeated by its weight.
+
+    NumPy's default (linear) definition, generalised: with ``W`` the total
+    weight, the percentile sits at position ``q / 100 * (W - 1)`` of the
+    sorted values, each occupying as many positions as its weight, and is
+    interpolated between its two neighbours as NumPy does. Integer weights
+    give exactly the percentile of the repeated values; None gives
+    ``np.percentile``.
+    """
+    if sample_weight is None:
+        return np.percentile(values, q)
+    order = np.argsort(values, kind="stable")
+    kept = sample_weight[order] > 0
+    sorted_values = values[order][kept].astype(np.float64)
+    ends = np.cumsum(sample_weight[order][kept], dtype=np.float64)
+    position = np.maximum(np.asarray(q, dtype=np.float64) / 100 * (ends[-1] - 1), 0)
+    below = np.floor(position)
+
+    def at(index):  # the value at a 0-based position of the repeated values
+        return sorted_values[np.searchsorted(ends, index, side="right")]
+
+    low, high = at(below), at(np.minimum(below + 1, np.floor(ends[-1] - 1)))
+    t = position - below
+    difference = high - low
+    # NumPy's lerp: from the nearer end, so t = 1 gives exactly ``high``
+    return np.where(t >= 0.5, high - difference * (1 - t), low + difference * t)
+
+
+def median_and_spread(values, sample_weight=None):
+    """(Weighted) median and interquartile range (1 where the range is zero)."""
+    q1, median, q3 = weighted_percentile(values, [25, 50, 75], sample_weight)
     spread = q3 - q1
     return median, spread if spread > 0 else 1.0
+
+
+def weighted_ledoit_wolf(X, sample_weight):
+    """``LedoitWolf().fit(X)`` with each row repeated by its weight.
+
+    Ledoit and Wolf's shrinkage is made of sums over rows (second and
+    fourth moments); weighting each sum, with the total weight as the row
+    count, gives exactly the estimate for integer repetitions, for any
+    weights. Returns a fitted ``LedoitWolf``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = float(sample_weight.sum(dtype=np.float64))
+    weights = sample_weight.astype(np.float64)[:, None]
+    location = (weights * X).sum(axis=0) / n
+    centered = X - location
+    scatter = centered.T @ (weights * centered)
+    covariance = scatter / n
+    n_features = X.shape[1]
+    shrinkage = 0.0
+    if n_features > 1:
+        squares = centered**2
+        trace_terms = (weights * squares).sum(axis=0) / n
+        mu = trace_terms.sum() / n_features
+        beta_ = float(np.sum(squares.T @ (weights * squares)))
+        delta_ = float(np.sum(scatter**2)) / n**2
+        beta = (beta_ / n - delta_) / (n_features * n)
+        delta = delta_ - 2.0 * mu * trace_terms.sum() + n_features * mu**2
+        delta /= n_features
+        beta = min(beta, delta)
+        shrinkage = 0.0 if beta == 0 else beta / delta
+        covariance = (1.0 - shrinkage) * covariance
+        covariance.flat[:: n_features + 1] += shrinkage * mu
+    model = LedoitWolf()
+    model.location_, model.covariance_ = location, covariance
+    model.precision_ = linalg.pinvh(covariance, check_finite=False)
+    model.shrinkage_, model.n_features_in_ = shrinkage, n_features
+    return model
+
+
+def _weights(sample_weight):
+    """``fit`` keyword arguments: an autoencoder given as a parameter may
+    not take ``sample_weight``, so it is only passed when there are weights."""
+    return {} if sample_weight is None else {"sample_weight": sample_weight}
 
 
 class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimator):
@@ -207,7 +285,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
     # -- public API -----------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
     @restore_on_error
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit the autoencoder on ``X`` and calibrate the scores and threshold.
 
         Parameters
@@ -216,6 +294,11 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             Training rows, mostly normal.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows, passed to the autoencoder's ``fit`` and
+            used by the calibration: the code covariance, the medians and
+            quartiles, and the quantile that sets ``offset_`` are weighted
+            (a weight of 2 counts a row as twice, 0 ignores it).
 
         Returns
         -------
@@ -223,11 +306,12 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             The fitted detector.
         """
         X = self._validate_X(X, reset=True)
+        sample_weight = check_sample_weight(sample_weight, X)
         task = root_task(self, X)
         autoencoder = self._make_autoencoder()
         with sub_estimator_task(task, "autoencoder", autoencoder):
-            autoencoder.fit(X)
-        self._calibrate(autoencoder, X)
+            autoencoder.fit(X, **_weights(sample_weight))
+        self._calibrate(autoencoder, X, sample_weight)
         end_root_task(self, task, X)
         return self
 
@@ -243,7 +327,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
     @available_if(_autoencoder_has_partial_fit)
     @_fit_context(prefer_skip_nested_validation=False)
     @restore_on_error
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Update the autoencoder with a chunk of rows and recalibrate on it.
 
         The first call creates the autoencoder; each call runs its
@@ -257,6 +341,8 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             A chunk of training rows.
         y : None
             Ignored; present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the chunk's rows, as in ``fit``.
 
         Returns
         -------
@@ -265,9 +351,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         """
         first = not hasattr(self, "autoencoder_")
         X = self._validate_X(X, reset=first)
+        sample_weight = check_sample_weight(sample_weight, X)
         autoencoder = self._make_autoencoder() if first else self.autoencoder_
-        autoencoder.partial_fit(X)
-        self._calibrate(autoencoder, X)
+        autoencoder.partial_fit(X, **_weights(sample_weight))
+        self._calibrate(autoencoder, X, sample_weight)
         return self
 
     def score_samples(self, X):
@@ -340,10 +427,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             autoencoder.set_params(random_state=self.random_state)
         return autoencoder
 
-    def _calibrate(self, autoencoder, X):
+    def _calibrate(self, autoencoder, X, sample_weight=None):
         """Fit the score's reference statistics and ``offset_`` on ``X``."""
         self.autoencoder_ = autoencoder
-        bounds = value_range(X)
+        bounds = value_range(rows_that_count(X, sample_weight))
         non_negative = bounds is None or bounds[0] >= 0
         error_kind = "normalized_reconstruction" if non_negative else "reconstruction"
         score = "combined" if self.outlier_score == "auto" else self.outlier_score
@@ -352,20 +439,26 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             score if score in OUTLIER_SCORES[:2] else error_kind
         )
         self.outlier_score_ = score
-        median_norm = float(np.median(row_norms(X)))
+        w = sample_weight
+        median_norm = float(weighted_percentile(row_norms(X), 50, w))
         self.norm_floor_ = NORM_FLOOR * median_norm if median_norm > 0 else 1.0
         self.code_covariance_ = None
         if score in ("code_density", "combined"):
-            self.code_covariance_ = LedoitWolf().fit(autoencoder.transform(X))
+            codes = autoencoder.transform(X)
+            self.code_covariance_ = (
+                LedoitWolf().fit(codes) if w is None else weighted_ledoit_wolf(codes, w)
+            )
         parts = self._score_parts(X)
         if score == "combined":
-            self._standardizers = [median_and_spread(part) for part in parts]
+            self._standardizers = [median_and_spread(part, w) for part in parts]
         scores = self._combine(parts, X.dtype)
         if self.contamination == "auto":
-            q1, q3 = np.percentile(scores, [25, 75])
+            q1, q3 = weighted_percentile(scores, [25, 75], w)
             self.offset_ = float(q1 - 1.5 * (q3 - q1))
         else:
-            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+            self.offset_ = float(
+                weighted_percentile(scores, 100.0 * self.contamination, w)
+            )
 
     def _score_parts(self, X):
         """The scores ``outlier_score_`` is made of, each computed once."""

@@ -103,6 +103,7 @@ def pretrain_layers(
     rng,
     verbose=False,
     callback_context=None,
+    sample_weight=None,
 ):
     """Train one shallow autoencoder per layer, each on the previous codes.
 
@@ -126,6 +127,8 @@ def pretrain_layers(
     callback_context : CallbackContext, default=None
         The deep model's fit task: each layer's fit becomes its subtask
         ``"pre-training layer 2/3"`` (scikit-learn's callbacks).
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights, passed to every layer's ``fit``.
 
     Returns
     -------
@@ -142,7 +145,7 @@ def pretrain_layers(
             ae.set_params(verbose=verbose)
         stage = f"pre-training layer {index + 1}/{len(layer_sizes)}"
         with training_stage(stage), sub_estimator_task(callback_context, stage, ae):
-            ae.fit(H)
+            ae.fit(H, sample_weight=sample_weight)
         autoencoders.append(ae)
         H = ae.transform(H)  # clean codes: transform never corrupts
     return autoencoders

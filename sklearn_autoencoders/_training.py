@@ -148,14 +148,30 @@ def _divergence_limit(loss, Y):
     return DIVERGENCE_FACTOR * scale
 
 
-def _batch_reader(X, Y, batch_size, dtype, corrupt, rng):
-    """A function returning ``(network input, targets)`` for a row selection.
+def _weight_reader(sample_weight, batch_size):
+    """``selection -> the rows' sample weights`` (None without weights)."""
+    if sample_weight is None:
+        return lambda selection: None
+    buffer = np.empty(batch_size, dtype=sample_weight.dtype)
+
+    def read(selection):
+        if isinstance(selection, slice):
+            return sample_weight[selection]
+        return np.take(sample_weight, selection, out=buffer[: len(selection)])
+
+    return read
+
+
+def _batch_reader(X, Y, batch_size, dtype, corrupt, rng, sample_weight=None):
+    """A function returning ``(network input, targets, weights)`` for a row selection.
 
     Rows are gathered into buffers allocated once (a memory map is read row
     by row, never whole). Sparse rows stay sparse as the network input
     unless corrupted; the autoencoder's targets are the clean rows,
-    densified one batch at a time.
+    densified one batch at a time. ``weights`` are the rows' sample
+    weights, or None.
     """
+    weights_of = _weight_reader(sample_weight, batch_size)
     n_features = X.shape[1]
     sparse = sp.issparse(X)
     clean = np.empty((batch_size, n_features), dtype=dtype)
@@ -183,7 +199,7 @@ def _batch_reader(X, Y, batch_size, dtype, corrupt, rng):
         if corrupt is not None:
             corrupt(X_batch, noisy[:m], rng)
             network_input = noisy[:m]
-        return network_input, Y_batch
+        return network_input, Y_batch, weights_of(selection)
 
     return read
 
@@ -204,7 +220,7 @@ def _stratified_order(classes, rng):
     return np.argsort(position, kind="stable")
 
 
-def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
+def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng, sample_weight=None):
     """Batches of ``[labeled rows; selected rows]`` with the labeled rows' targets.
 
     The selected rows come from the epoch's order over every row of ``X``
@@ -212,7 +228,8 @@ def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
     n_labeled)`` labeled rows of a stream that cycles through them in
     class-stratified shuffled orders, so an epoch sees every row and every
     batch sees the classes in their labeled proportions. Returns a
-    function like ``_batch_reader``'s; batches are dense.
+    function like ``_batch_reader``'s; batches are dense, and their weights
+    (with ``sample_weight``) follow the same rows.
     """
     n_labeled = len(labeled)
     n_lead = min(batch_size, n_labeled)
@@ -220,6 +237,7 @@ def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
     rows_buffer = np.empty((n_lead + batch_size, X.shape[1]), dtype=dtype)
     targets = np.empty((n_lead, Y.shape[1]), dtype=dtype)
     row_index = np.empty(n_lead + batch_size, dtype=np.intp)
+    weights_of = _weight_reader(sample_weight, n_lead + batch_size)
     pending = np.empty(0, dtype=np.intp)
 
     def read(selection):
@@ -240,7 +258,7 @@ def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng):
         else:
             np.take(X, rows, axis=0, out=rows_buffer[:m], mode="clip")
         np.take(Y, lead, axis=0, out=targets, mode="clip")
-        return rows_buffer[:m], targets
+        return rows_buffer[:m], targets, weights_of(rows)
 
     return read
 
@@ -257,12 +275,12 @@ def _run_epoch(
     """
     n_samples = len(order)
     n_batches = -(-n_samples // batch_size)
-    accumulated = 0.0
+    accumulated = total = 0.0
     for batch, rows in enumerate(gen_batches(n_samples, batch_size)):
-        X_batch, Y_batch = read_batch(rows if contiguous else order[rows])
+        X_batch, Y_batch, weights = read_batch(rows if contiguous else order[rows])
         progress = epoch - 1 + (batch + 1) / n_batches
         net.advance(progress)
-        loss = net.loss_and_gradient(X_batch, Y_batch)
+        loss = net.loss_and_gradient(X_batch, Y_batch, sample_weight=weights)
         if limit is None:
             limit = _divergence_limit(loss, Y_batch)
         _check_finite(loss, None, epoch, hint, limit)
@@ -270,8 +288,15 @@ def _run_epoch(
             progress
         )
         optimizer.update(net.theta, net.grad)
-        accumulated += loss * (rows.stop - rows.start)
-    loss = accumulated / n_samples
+        # the epoch's loss: the batches' losses weighted by their rows
+        size = (
+            rows.stop - rows.start
+            if weights is None
+            else float(weights.sum(dtype=np.float64))
+        )
+        accumulated += loss * size
+        total += size
+    loss = accumulated / total
     _check_finite(loss, net.theta, epoch, hint)
     return loss, limit
 
@@ -331,6 +356,7 @@ def fit_stochastic(
     validation_score=None,
     corrupt=None,
     labeled=None,
+    sample_weight=None,
     callbacks=None,
     verbose=False,
     incremental=False,
@@ -371,6 +397,11 @@ def fit_stochastic(
         ``_semi_supervised_reader``), for a network whose loss reads both
         parts (``SemiSupervisedNetwork``). ``train_indices`` then select
         among the labeled rows.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the rows of ``X``, in the network's dtype: each batch's
+        objective is their weighted mean (``Network.loss_and_gradient``).
+        Rows of weight 0 are left out of the epochs, exactly as if they
+        had been removed.
     callbacks : TaskCallbacks, default=None
         scikit-learn callbacks (``_callbacks``): each epoch is a task; one
         whose ``on_fit_task_end`` returns True stops training, without a
@@ -385,13 +416,23 @@ def fit_stochastic(
         if train_indices is not None:
             labeled, Y = labeled[train_indices], Y[train_indices]
         train_indices = None
+        if sample_weight is not None:
+            kept = sample_weight[labeled] > 0
+            labeled, Y = labeled[kept], Y[kept]
+    if sample_weight is not None and not (sample_weight > 0).all():
+        rows = np.arange(X.shape[0]) if train_indices is None else train_indices
+        train_indices = rows[sample_weight[rows] > 0]
     n_samples = X.shape[0] if train_indices is None else len(train_indices)
     batch_size = min(batch_size, n_samples)
     order = np.arange(n_samples) if train_indices is None else train_indices
     if labeled is None:
-        next_batch = _batch_reader(X, Y, batch_size, net.dtype, corrupt, rng)
+        next_batch = _batch_reader(
+            X, Y, batch_size, net.dtype, corrupt, rng, sample_weight
+        )
     else:
-        next_batch = _semi_supervised_reader(X, Y, labeled, batch_size, net.dtype, rng)
+        next_batch = _semi_supervised_reader(
+            X, Y, labeled, batch_size, net.dtype, rng, sample_weight
+        )
     early_stopping = validation_score is not None
     best_theta = net.theta.copy() if early_stopping else None
     if early_stopping and history.validation_scores is None:
@@ -559,6 +600,7 @@ def fit_lbfgs(
     max_iter,
     tol,
     history,
+    sample_weight=None,
     callbacks=None,
     verbose=False,
     divergence_hint="",
@@ -566,7 +608,8 @@ def fit_lbfgs(
     """Full-batch L-BFGS-B on the network's objective, in place.
 
     SciPy works in float64; a float32 network is evaluated in float32 and
-    only the flat parameter vector crosses over. With ``callbacks``, each
+    only the flat parameter vector crosses over. ``sample_weight`` makes
+    the objective a weighted mean over the rows. With ``callbacks``, each
     iteration is a task, and a callback can stop the iterations.
     """
     Y = X if Y is None else Y
@@ -575,7 +618,7 @@ def fit_lbfgs(
 
     def objective(x):
         net.theta[...] = x
-        loss = net.loss_and_gradient(X, Y)
+        loss = net.loss_and_gradient(X, Y, sample_weight=sample_weight)
         if not np.isfinite(loss):
             # Make the line search back off instead of failing outright.
             return np.inf, np.zeros_like(x)
@@ -623,7 +666,7 @@ def fit_lbfgs(
     x = last["x"] if result is None else result.x
     net.theta[...] = x
     with np.errstate(all="ignore"):
-        loss = net.loss_and_gradient(X, Y)
+        loss = net.loss_and_gradient(X, Y, sample_weight=sample_weight)
     history.n_iter += 0 if result is None else int(result.nit)
     history.best_loss = min(history.best_loss, loss)
     if not history.loss_curve or history.loss_curve[-1] != loss:
@@ -651,6 +694,7 @@ def run_solver(
     incremental=False,
     validation=None,
     labeled=None,
+    sample_weight=None,
     callbacks=None,
 ):
     """Train ``net`` with the solver and hyperparameters an estimator names.
@@ -662,8 +706,9 @@ def run_solver(
     validation_score)`` for early stopping. L-BFGS needs a deterministic
     objective, so ``corrupt`` is applied once to the whole training set.
     ``labeled`` asks for semi-supervised minibatches (``fit_stochastic``);
-    it needs a stochastic solver. ``callbacks`` (``TaskCallbacks``) see
-    each epoch or iteration.
+    it needs a stochastic solver. ``sample_weight`` (one per row of ``X``,
+    in the network's dtype) weights the objective. ``callbacks``
+    (``TaskCallbacks``) see each epoch or iteration.
 
     Returns
     -------
@@ -683,6 +728,7 @@ def run_solver(
             max_iter=estimator.max_iter,
             tol=estimator.tol,
             history=history,
+            sample_weight=sample_weight,
             callbacks=callbacks,
             verbose=estimator.verbose,
             divergence_hint=hint,
@@ -719,6 +765,7 @@ def run_solver(
         validation_score=validation_score,
         corrupt=corrupt,
         labeled=labeled,
+        sample_weight=sample_weight,
         callbacks=callbacks,
         verbose=estimator.verbose,
         incremental=incremental,

@@ -7,6 +7,7 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight
 
 from ._callbacks import CALLBACK_STATE
 
@@ -127,6 +128,52 @@ def as_dtype(X, dtype):
     return np.ascontiguousarray(X, dtype=dtype)
 
 
+def check_sample_weight(sample_weight, X):
+    """Validated sample weights in ``X``'s dtype, or None.
+
+    Non-negative, finite, one per row, and not all zero: a zero total
+    leaves nothing to average, so it is refused with scikit-learn's
+    message. The caller's array is never modified.
+    """
+    if sample_weight is None:
+        return None
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+    )
+    if not sample_weight.sum(dtype=np.float64) > 0:
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return sample_weight
+
+
+def rows_that_count(X, sample_weight):
+    """``X`` without its rows of weight 0 (``X`` itself if there are none).
+
+    For statistics that are not sums (a column's range): a row of weight 0
+    must weigh nothing, as if it had been removed.
+    """
+    if sample_weight is None or (sample_weight > 0).all():
+        return X
+    return X[sample_weight > 0]
+
+
+def held_out_weights(sample_weight, held_out):
+    """Weights of the rows held out for early stopping (None: equal), checked."""
+    if len(held_out) < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' "
+            "or the size of your dataset."
+        )
+    if sample_weight is None:
+        return None
+    weights = sample_weight[held_out]
+    if not weights.sum(dtype=np.float64) > 0:
+        raise ValueError(
+            "The sample weights of the rows held out for early stopping are all "
+            "zero; change random_state or validation_fraction."
+        )
+    return weights
+
+
 def column_bounds(X):
     """Per-column minimum and maximum as dense 1-D arrays (sparse or dense X)."""
     if sp.issparse(X):
@@ -147,37 +194,43 @@ STANDARDIZE_ABOVE = 10.0
 STATISTICS_CHUNK_ROWS = 4096
 
 
-def column_mean_and_std(X):
+def column_mean_and_std(X, sample_weight=None):
     """Per-column mean and standard deviation in float64, chunk by chunk.
 
     Never allocates a temporary the size of ``X`` (it may be a memory map):
     sums of the rows shifted by the first chunk's mean, which keeps the
-    variance accurate when the mean is large against the spread.
+    variance accurate when the mean is large against the spread. With
+    ``sample_weight`` both are weighted (a row of weight 2 counts twice).
     """
     shift = X[:STATISTICS_CHUNK_ROWS].mean(axis=0, dtype=np.float64)
     total = np.zeros(X.shape[1])
     squares = np.zeros(X.shape[1])
     for start in range(0, X.shape[0], STATISTICS_CHUNK_ROWS):
         chunk = X[start : start + STATISTICS_CHUNK_ROWS] - shift
-        total += chunk.sum(axis=0)
-        squares += np.einsum("ij,ij->j", chunk, chunk)
-    n = X.shape[0]
+        if sample_weight is None:
+            total += chunk.sum(axis=0)
+            squares += np.einsum("ij,ij->j", chunk, chunk)
+        else:
+            weights = sample_weight[start : start + STATISTICS_CHUNK_ROWS]
+            total += weights @ chunk
+            squares += weights @ (chunk * chunk)
+    n = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     offset = total / n
     variance = np.maximum(squares / n - offset**2, 0.0)
     return shift + offset, np.sqrt(variance)
 
 
-def column_statistics(X):
-    """Per-column mean and standard deviation (float64) of dense or sparse X."""
+def column_statistics(X, sample_weight=None):
+    """Per-column (weighted) mean and std (float64) of dense or sparse X."""
     if sp.issparse(X):
         from sklearn.utils.sparsefuncs import mean_variance_axis
 
-        mean, var = mean_variance_axis(X.tocsr(), axis=0)
+        mean, var = mean_variance_axis(X.tocsr(), axis=0, weights=sample_weight)
         return mean.astype(np.float64), np.sqrt(var.astype(np.float64))
-    return column_mean_and_std(X)
+    return column_mean_and_std(X, sample_weight)
 
 
-def _off_scale_statistics(X):
+def _off_scale_statistics(X, sample_weight=None):
     """Column ``(mean, std)`` when ``X`` is far from unit scale, else None.
 
     Two reductions decide most cases: ``|mean| + std <= sqrt(2) * max|x|``
@@ -191,7 +244,7 @@ def _off_scale_statistics(X):
         STANDARDIZE_ABOVE / np.sqrt(2)
     ):
         return None  # nothing to scale, or certainly on scale
-    mean, spread = column_statistics(X)
+    mean, spread = column_statistics(X, sample_weight)
     if largest < 1.0 / STANDARDIZE_ABOVE:
         return mean, spread  # every value tiny
     if float((np.abs(mean) + spread).max()) > STANDARDIZE_ABOVE:
@@ -199,16 +252,19 @@ def _off_scale_statistics(X):
     return None
 
 
-def input_standardization(X, mode):
+def input_standardization(X, mode, sample_weight=None):
     """``(mean, scale)`` to train on ``(X - mean) / scale``, or None.
 
     ``mode`` is ``True``, ``False`` or ``'auto'`` (only for data far from
     unit scale, see ``STANDARDIZE_ABOVE``); ``False`` on such data warns,
     naming the fix. Sparse data are scaled by each column's root mean
     square and not centred, which would densify them. Constant columns get
-    a scale of 1, as in ``StandardScaler``.
+    a scale of 1, as in ``StandardScaler``. ``sample_weight`` weights the
+    statistics.
     """
-    statistics = _off_scale_statistics(X) if mode is not True else None
+    statistics = None
+    if mode is not True:
+        statistics = _off_scale_statistics(X, sample_weight)
     if mode is False:
         if statistics is not None:
             warnings.warn(
@@ -220,7 +276,7 @@ def input_standardization(X, mode):
             )
         return None
     if mode is True:
-        statistics = column_statistics(X)
+        statistics = column_statistics(X, sample_weight)
     elif statistics is None:
         return None
     mean, spread = statistics
@@ -232,7 +288,7 @@ def input_standardization(X, mode):
     return mean.astype(X.dtype), scale.astype(X.dtype)
 
 
-def training_standardization(estimator, X, mode, reuse):
+def training_standardization(estimator, X, mode, reuse, sample_weight=None):
     """The standardisation to train on, and ``X`` standardised with it.
 
     A new fit decides from the data (``mode``: the estimator's
@@ -244,7 +300,7 @@ def training_standardization(estimator, X, mode, reuse):
         fitted = estimator.input_mean_ is not None
         scaling = (estimator.input_mean_, estimator.input_scale_) if fitted else None
     else:
-        scaling = input_standardization(X, mode)
+        scaling = input_standardization(X, mode, sample_weight)
     return scaling, X if scaling is None else standardized(X, *scaling)
 
 

@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks, with no expected failures."""
 
+from _checks import run_check
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_autoencoders import (
@@ -87,4 +88,4 @@ ESTIMATORS = [
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+    run_check(estimator, check)

@@ -470,9 +470,9 @@ class _FrozenNoise:
         self.net = net
         self.theta, self.grad = net.theta, net.grad
 
-    def loss_and_gradient(self, X, Y):
+    def loss_and_gradient(self, X, Y, sample_weight=None):
         self.net.rng = np.random.default_rng(3)
-        return self.net.loss_and_gradient(X, Y)
+        return self.net.loss_and_gradient(X, Y, sample_weight)
 
 
 def _joint_network(n_classes, hidden, reconstruction_weight, noise=0.3):
@@ -599,7 +599,8 @@ def test_semi_supervised_epoch_sees_every_row_and_cycles_the_labeled_ones():
     read = _semi_supervised_reader(X, Y, labeled, 8, np.float64, rng)
     seen, leads = [], []
     for start in range(0, 48, 8):
-        batch, targets = read(np.arange(start, start + 8))
+        batch, targets, weights = read(np.arange(start, start + 8))
+        assert weights is None
         leads.extend(batch[:5, 0].astype(int))
         seen.extend(batch[5:, 0].astype(int))
         # the targets follow the labeled rows they lead with
