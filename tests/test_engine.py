@@ -412,6 +412,55 @@ def test_contraction_is_the_squared_jacobian_norm(code, span):
     np.testing.assert_allclose(with_penalty - without, 0.7 * np.mean(norms**2))
 
 
+@pytest.mark.parametrize("code", ["logistic", "tanh", "relu"])
+def test_contraction_on_the_first_rows_of_a_batch(code):
+    """``rows``: the batch mean of the two-layer contraction estimated on its
+    first rows, exactly the penalty of those rows alone (value, weight
+    gradients, and a curvature gradient only on those rows)."""
+    from functools import partial
+
+    from sklearn_autoencoders._losses import LAYER_PENALTIES
+
+    net = _penalised_network(code, "contraction", 0, tied=False, span=2)
+    X, _ = _problem("squared_error", n_samples=9)
+    A = forward(net.coefs, net.intercepts, net.activations, X, 1)
+    coefs = [net.coefs[0], net.coefs[1]]
+
+    def penalty(A, rows):
+        function = partial(LAYER_PENALTIES["contraction"], strength=0.7, rows=rows)
+        work = {"rows": [np.empty_like(A) for _ in range(3)]}
+        delta = np.zeros_like(A)
+        direct = [np.empty_like(W) for W in coefs]
+        value, _ = function(A, delta, coefs, code, work, direct)
+        return value, delta, direct
+
+    sampled = penalty(A, rows=4)
+    alone = penalty(A[:4].copy(), rows=None)
+    assert sampled[0] == pytest.approx(alone[0], rel=1e-12)
+    np.testing.assert_allclose(sampled[1][:4], alone[1], rtol=1e-12, atol=1e-15)
+    assert not sampled[1][4:].any()
+    for got, expected in zip(sampled[2], alone[2]):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+    # rows beyond the batch: the whole batch
+    whole, every = penalty(A, rows=50), penalty(A, rows=None)
+    assert whole[0] == every[0]
+
+
+def test_contractive_estimator_samples_rows_only_for_shuffled_minibatches():
+    from sklearn_autoencoders import ContractiveAutoencoder
+    from sklearn_autoencoders._regularized import CONTRACTION_ROWS
+
+    activations = ["tanh", "identity", "tanh", "identity"]
+    for params, rows in [
+        ({}, CONTRACTION_ROWS),
+        ({"solver": "sgd"}, CONTRACTION_ROWS),
+        ({"shuffle": False}, None),
+        ({"solver": "lbfgs"}, None),
+    ]:
+        penalty = ContractiveAutoencoder(**params)._layer_penalty(activations, 8)
+        assert penalty.function.keywords["rows"] == rows
+
+
 def test_kl_sparsity_value_and_l1_value():
     from sklearn_autoencoders._network import forward
 
