@@ -500,3 +500,19 @@ def test_score_is_the_weighted_mean_of_score_samples(estimator):
     expected = np.average(model.score_samples(X), weights=weights)
     assert model.score(X, sample_weight=weights) == pytest.approx(expected)
     assert model.score(X) == pytest.approx(model.score_samples(X).mean())
+
+
+def test_detector_partial_fit_with_weights_equals_fit_on_one_chunk():
+    X, _ = _data()
+    weights = _weights(len(X), integer=False)
+    detector = AutoencoderOutlierDetector(
+        LinearAutoencoder(n_components=2), outlier_score="combined", contamination=0.1
+    )
+    fitted = clone(detector).fit(X, sample_weight=weights)
+    streamed = clone(detector).partial_fit(X, sample_weight=weights)
+    np.testing.assert_allclose(
+        streamed.decision_function(X), fitted.decision_function(X), atol=1e-10
+    )
+    assert streamed.offset_ == pytest.approx(fitted.offset_)
+    # the weights moved the threshold
+    assert clone(detector).fit(X).offset_ != pytest.approx(fitted.offset_)
