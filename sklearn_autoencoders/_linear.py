@@ -38,6 +38,7 @@ from ._training import History, run_solver
 from ._validation import (
     check_magnitude,
     check_sample_weight,
+    column_mean_and_std,
     generator_from,
     restore_on_error,
 )
@@ -650,7 +651,7 @@ class LinearAutoencoder(
             mean = X.mean(axis=0, dtype=np.float64)
         else:
             n_samples = float(sample_weight.sum(dtype=np.float64))
-            mean = (sample_weight @ X).astype(np.float64) / n_samples
+            mean = column_mean_and_std(X, sample_weight)[0]  # float64 sums
         X_centered = X - mean.astype(X.dtype) if self.center else X
         if sample_weight is not None:
             X_centered = X_centered * np.sqrt(sample_weight)[:, None]
@@ -734,7 +735,7 @@ class LinearAutoencoder(
         elif sample_weight is None:
             mean = X.mean(axis=0)
         else:
-            mean = (sample_weight @ X / X.dtype.type(n_samples)).astype(X.dtype)
+            mean = column_mean_and_std(X, sample_weight)[0].astype(X.dtype)
         X_centered = np.ascontiguousarray(X - mean) if self.center else X
         net = Network(
             [n_features, n_components, n_features],

@@ -34,8 +34,10 @@ from ._activations import ACTIVATIONS, DERIVATIVES, slope
 
 
 def _row_sums(A):
-    """Per-row sums in float64 (the weighted losses' per-sample values)."""
-    return A.sum(axis=1, dtype=np.float64)
+    """Per-row sums (the weighted losses' per-sample values), in A's dtype:
+    as precise as the unweighted losses' BLAS dot products, and a third of
+    the time of summing in float64."""
+    return A.sum(axis=1)
 
 
 def _average_rows(delta, weights):
@@ -74,7 +76,7 @@ def squared_error(Z, Y, delta, activation, scratch, weights=None):
         flat = delta.reshape(-1)
         loss = 0.5 * float(np.dot(flat, flat)) / Z.shape[0]
     else:
-        squares = np.einsum("ij,ij->i", delta, delta, dtype=np.float64)
+        squares = np.einsum("ij,ij->i", delta, delta)
         loss = 0.5 * float(np.dot(squares, weights))
     _average_rows(delta, weights)
     DERIVATIVES[activation](Z, delta, scratch)
@@ -95,7 +97,7 @@ def binary_cross_entropy(Z, Y, delta, activation, scratch, weights=None):
     if weights is None:
         y_dot_z = float(np.dot(Y.reshape(-1), Z.reshape(-1)))
     else:
-        y_dot_z = np.einsum("ij,ij->i", Y, Z, dtype=np.float64)
+        y_dot_z = np.einsum("ij,ij->i", Y, Z)
     t = scratch
     np.abs(Z, out=t)
     np.negative(t, out=t)
@@ -132,13 +134,13 @@ def softmax_cross_entropy(Z, Y, delta, activation, scratch, weights=None):
     if weights is None:
         y_dot_z = float(np.dot(Y.reshape(-1), Z.reshape(-1)))
     else:
-        y_dot_z = np.einsum("ij,ij->i", Y, Z, dtype=np.float64)
+        y_dot_z = np.einsum("ij,ij->i", Y, Z)
     np.exp(Z, out=Z)
     row_sums = Z.sum(axis=1)
     if weights is None:
         loss = (float(np.dot(Y.sum(axis=1), np.log(row_sums))) - y_dot_z) / n_samples
     else:
-        per_row = _row_sums(Y) * np.log(row_sums, dtype=np.float64) - y_dot_z
+        per_row = _row_sums(Y) * np.log(row_sums) - y_dot_z
         loss = float(np.dot(per_row, weights))
     Z /= row_sums[:, None]
     np.subtract(Z, Y, out=delta)
@@ -226,7 +228,7 @@ class ConsistencyLoss:
             loss += self.weight * float(np.dot(flat, flat)) / n_pairs
             difference *= 2 * self.weight / n_pairs
         else:
-            squares = np.einsum("ij,ij->i", difference, difference, dtype=np.float64)
+            squares = np.einsum("ij,ij->i", difference, difference)
             loss += self.weight * float(np.dot(squares, pair_weights))
             difference *= pair_weights[:, None]
             difference *= 2 * self.weight
@@ -312,7 +314,8 @@ def _row_mean(A, weights):
     """Per-column (weighted) mean over the rows, in float64."""
     if weights is None:
         return A.mean(axis=0, dtype=np.float64)
-    return np.dot(weights.astype(np.float64), A)
+    # one BLAS pass in the data's dtype: a float64 vector would copy A
+    return np.dot(weights, A).astype(np.float64)
 
 
 def kl_sparsity_penalty(
