@@ -516,3 +516,23 @@ def test_detector_partial_fit_with_weights_equals_fit_on_one_chunk():
     assert streamed.offset_ == pytest.approx(fitted.offset_)
     # the weights moved the threshold
     assert clone(detector).fit(X).offset_ != pytest.approx(fitted.offset_)
+
+
+def test_weights_route_through_a_pipeline_with_metadata_routing():
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = _data()
+    weights = _weights(len(X), integer=False)
+    with sklearn.config_context(enable_metadata_routing=True):
+        ae = AutoencoderTransformer(n_components=2, max_iter=3, random_state=0)
+        pipe = make_pipeline(
+            clone(ae).set_fit_request(sample_weight=True),
+            LogisticRegression().set_fit_request(sample_weight=False),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe.fit(X, y, sample_weight=weights)
+            alone = clone(ae).fit(X, sample_weight=weights)
+    np.testing.assert_array_equal(pipe[0].transform(X), alone.transform(X))
