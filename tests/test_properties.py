@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -180,3 +181,62 @@ def test_network_that_starts_as_pca_computes_pca(problem):
     reconstruction = pca.inverse_transform(pca.transform(X))
     np.testing.assert_allclose(ae.reconstruct(X), reconstruction, atol=1e-9)
     np.testing.assert_allclose(ae.transform(X), pca.transform(X), atol=1e-9)
+
+
+@st.composite
+def weighted_datasets(draw):
+    """Data and non-negative sample weights, at least one of them positive."""
+    X = draw(datasets())
+    weights = draw(
+        arrays(np.float64, X.shape[0], elements=st.sampled_from([0.0, 0.5, 1.0, 3.0]))
+    )
+    weights[draw(st.integers(0, X.shape[0] - 1))] = 1.0
+    return X, weights
+
+
+@SETTINGS
+@given(problem=weighted_datasets(), estimator=estimators())
+def test_weighted_fits_shapes_dtypes_determinism_and_no_mutation(problem, estimator):
+    X, weights = problem
+    X_before, weights_before = X.copy(), weights.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        first = estimator.fit(X, sample_weight=weights).transform(X)
+        second = estimator.fit(X, sample_weight=weights).transform(X)
+    np.testing.assert_array_equal(first, second)
+    assert first.shape == (X.shape[0], estimator.n_components)
+    assert first.dtype == X.dtype
+    assert all(np.isfinite(c).all() for c in estimator.coefs_)
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(weights, weights_before)
+
+
+@SETTINGS
+@given(
+    X=datasets(),
+    counts=st.lists(st.integers(0, 3), min_size=40, max_size=40),
+    solver=st.sampled_from(["eigh", "svd"]),
+    center=st.booleans(),
+)
+def test_linear_autoencoder_with_integer_weights_is_the_repeated_rows(
+    X, counts, solver, center
+):
+    from sklearn_autoencoders import LinearAutoencoder
+
+    X = X.astype(np.float64)
+    counts = np.array(counts[: X.shape[0]])
+    counts[0] = max(counts[0], 1)
+    repeated = X.repeat(counts, axis=0)
+    k = 1 if solver == "eigh" else min(X.shape[0], X.shape[1], len(repeated))
+    weighted = LinearAutoencoder(k, solver=solver, center=center)
+    weighted.fit(X, sample_weight=counts)
+    plain = LinearAutoencoder(k, solver=solver, center=center).fit(repeated)
+    # basis-free quantities: equal even when eigenvalues tie
+    scale = 1.0 + float(np.sum(repeated**2))
+    np.testing.assert_allclose(
+        weighted.explained_variance_, plain.explained_variance_, atol=1e-9 * scale
+    )
+    assert weighted.reconstruction_error_ == pytest.approx(
+        plain.reconstruction_error_, abs=1e-9 * scale
+    )
+    assert weighted.n_samples_seen_ == counts.sum()
