@@ -33,7 +33,6 @@ from ._linear import LinearAutoencoder
 from ._network import (
     Network,
     embed_pca,
-    fold_standardization,
     forward,
     jacobian_norms,
     row_chunks,
@@ -43,6 +42,7 @@ from ._network import (
 from ._noise import NOISE_TYPES, Corruption
 from ._pretraining import (
     DEFAULT_PRETRAINING_NOISE,
+    fitted_network_state,
     fold_into_first_layer,
     pretrain_layers,
     reconstruction_output,
@@ -51,7 +51,6 @@ from ._schedules import SCHEDULES
 from ._state import PlainStateMixin
 from ._training import (
     History,
-    fitted_history_attributes,
     run_solver,
     training_stage,
 )
@@ -940,22 +939,10 @@ class AutoencoderTransformer(
 
     def _fitted_state(self, net, scaling, out_activation, loss, autoencoders, history):
         """The fitted attributes for the network's current parameters."""
-        coefs, intercepts = net.export_parameters()
-        if scaling is not None:
-            coefs, intercepts = fold_standardization(coefs, intercepts, *scaling)
-        mean, scale = scaling or (None, None)
         return {
-            "coefs_": coefs,
-            "intercepts_": intercepts,
-            "input_mean_": mean,
-            "input_scale_": scale,
-            "_activations": net.activations,
+            **fitted_network_state(net, scaling, autoencoders, history, output=True),
             "out_activation_": out_activation,
             "loss_function_": loss,
-            "_history": history,
-            "autoencoders_": autoencoders,
-            "pretraining_loss_curves_": [ae.loss_curve_ for ae in autoencoders],
-            **fitted_history_attributes(history),
         }
 
     def _pretrain(

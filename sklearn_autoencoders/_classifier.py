@@ -33,13 +33,13 @@ from ._callbacks import (
 from ._network import (
     Network,
     SemiSupervisedNetwork,
-    fold_standardization,
     forward,
     unfold_standardization,
 )
 from ._optimizers import keep_leading_parameters
 from ._pretraining import (
     DEFAULT_PRETRAINING_NOISE,
+    fitted_network_state,
     fold_into_first_layer,
     pretrain_layers,
     reconstruction_output,
@@ -47,7 +47,6 @@ from ._pretraining import (
 from ._state import PlainStateMixin
 from ._training import (
     History,
-    fitted_history_attributes,
     run_solver,
     training_stage,
 )
@@ -629,25 +628,10 @@ class StackedPretrainedClassifier(
 
     def _fitted_state(self, net, classes, autoencoders, history, scaling):
         """The fitted attributes for the network's current parameters."""
-        coefs, intercepts = net.export_parameters()
-        if scaling is not None:
-            # the network trained on standardised rows; it reads raw ones
-            coefs, intercepts = fold_standardization(
-                coefs, intercepts, *scaling, output=False
-            )
-        mean, scale = scaling or (None, None)
-        return {
-            "classes_": classes,
-            "coefs_": coefs,
-            "intercepts_": intercepts,
-            "input_mean_": mean,
-            "input_scale_": scale,
-            "_activations": net.activations,
-            "autoencoders_": autoencoders,
-            "pretraining_loss_curves_": [ae.loss_curve_ for ae in autoencoders],
-            "_history": history,
-            **fitted_history_attributes(history),
-        }
+        # the network trained on standardised rows; it reads raw ones, and
+        # its output (class scores) is not rescaled
+        state = fitted_network_state(net, scaling, autoencoders, history, output=False)
+        return {"classes_": classes, **state}
 
     def predict_log_proba(self, X):
         """Log-probabilities of each class, computed from the logits.

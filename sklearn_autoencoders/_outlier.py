@@ -30,6 +30,7 @@ from ._callbacks import (
 )
 from ._validation import (
     check_sample_weight,
+    column_mean_and_std,
     restore_on_error,
     rows_that_count,
     value_range,
@@ -114,7 +115,7 @@ def weighted_ledoit_wolf(X, sample_weight):
     X = np.asarray(X, dtype=np.float64)
     n = float(sample_weight.sum(dtype=np.float64))
     weights = sample_weight.astype(np.float64)[:, None]
-    location = (weights * X).sum(axis=0) / n
+    location = column_mean_and_std(X, sample_weight)[0]
     centered = X - location
     scatter = centered.T @ (weights * centered)
     covariance = scatter / n

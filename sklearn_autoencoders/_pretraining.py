@@ -11,7 +11,7 @@ from sklearn.base import clone
 
 from ._callbacks import sub_estimator_task
 from ._network import fold_standardization
-from ._training import training_stage
+from ._training import fitted_history_attributes, training_stage
 from ._validation import value_range
 
 #: Noise of the default denoising pre-training (Vincent et al., 2010).
@@ -149,6 +149,33 @@ def pretrain_layers(
         autoencoders.append(ae)
         H = ae.transform(H)  # clean codes: transform never corrupts
     return autoencoders
+
+
+def fitted_network_state(net, scaling, autoencoders, history, *, output):
+    """The fitted attributes every network estimator shares, as a dict.
+
+    The network's parameters rewritten for raw rows (``fold_standardization``,
+    the output unscaled only with ``output=True``, the autoencoders'
+    reconstruction), the standardisation, the pre-trained layers and the
+    training history's attributes.
+    """
+    coefs, intercepts = net.export_parameters()
+    if scaling is not None:
+        coefs, intercepts = fold_standardization(
+            coefs, intercepts, *scaling, output=output
+        )
+    mean, scale = scaling or (None, None)
+    return {
+        "coefs_": coefs,
+        "intercepts_": intercepts,
+        "input_mean_": mean,
+        "input_scale_": scale,
+        "_activations": net.activations,
+        "_history": history,
+        "autoencoders_": autoencoders,
+        "pretraining_loss_curves_": [ae.loss_curve_ for ae in autoencoders],
+        **fitted_history_attributes(history),
+    }
 
 
 def fold_into_first_layer(autoencoders, scaling):
