@@ -18,7 +18,8 @@ Peers, in the same run: ``IsolationForest``, ``LocalOutlierFactor
 (novelty=True)``, ``OneClassSVM(gamma='scale')``, PCA's reconstruction error
 at 16 and 32 components, and PyOD's ``AutoEncoder`` when installed (optional,
 never a dependency). Ours: the default detector, its other
-``outlier_score`` choices (computed from the same fitted autoencoder), and
+``outlier_score`` choices (computed from the same fitted autoencoder, and
+``'combined'`` without its PCA part), and
 the detector around ``LinearAutoencoder(16, center=True)`` with
 ``outlier_score='normalized_reconstruction'``: PCA's error divided by the
 row's norm, to show what that division alone gives.
@@ -150,6 +151,11 @@ def ours(train, test, seed, results, times):
         variant = copy.copy(detector).set_params(outlier_score=choice)
         variant._calibrate(detector.autoencoder_, train)
         results[f"  outlier_score={choice!r}"] = variant.score_samples(test)
+    # 'combined' without its PCA part: the default before PCA was added
+    variant = copy.copy(detector)
+    variant.pca_ = None
+    variant._calibrate(detector.autoencoder_, train)
+    results["  'combined' without PCA"] = variant.score_samples(test)
     start = time.perf_counter()
     linear = AutoencoderOutlierDetector(
         LinearAutoencoder(16, center=True), outlier_score="normalized_reconstruction"

@@ -12,6 +12,7 @@ thresholds them.
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import linalg
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
 from sklearn.covariance import LedoitWolf
@@ -28,6 +29,8 @@ from ._callbacks import (
     root_task,
     sub_estimator_task,
 )
+from ._linear import LinearAutoencoder
+from ._network import row_chunks
 from ._validation import (
     check_sample_weight,
     column_mean_and_std,
@@ -182,12 +185,16 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
           more mass have more to reconstruct.
         - ``'code_density'``: minus the squared Mahalanobis distance of the
           row's code to the training codes (Ledoit-Wolf covariance).
-        - ``'combined'``: the sum of a reconstruction score and the code
-          density, each standardised by its median and interquartile range
-          on the training rows. The reconstruction part is normalised by the
-          norm when every training value is non-negative, plain otherwise:
-          for signed data the norm measures the distance from the origin,
-          and dividing by it would hide rows that are far away.
+        - ``'combined'``: the sum of the autoencoder's reconstruction
+          score, the code density and the reconstruction score of PCA at
+          the same code size (``pca_``), each standardised by its median
+          and interquartile range on the training rows. The reconstruction
+          scores are normalised by the norm when every training value is
+          non-negative, plain otherwise: for signed data the norm measures
+          the distance from the origin, and dividing by it would hide rows
+          that are far away. PCA is left out when the autoencoder is a
+          ``LinearAutoencoder`` (it would repeat its error) and when the
+          training data are sparse (its ``d x d`` scatter matrix).
         - ``'auto'``: ``'combined'``, which detected best on the validation
           protocol of the user guide ("Outlier detection"), most clearly
           when the training rows hold a few outliers themselves.
@@ -224,6 +231,13 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
     code_covariance_ : LedoitWolf or None
         Covariance model of the training codes (``'code_density'`` and
         ``'combined'`` only).
+
+    pca_ : LinearAutoencoder or None
+        The PCA of the training rows whose reconstruction error is a part
+        of ``'combined'``, with as many components as the autoencoder's
+        code; None for the other scores, around a ``LinearAutoencoder``,
+        for sparse training data, and while the components explain every
+        training row exactly (no more rows than components).
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -312,6 +326,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         autoencoder = self._make_autoencoder()
         with sub_estimator_task(task, "autoencoder", autoencoder):
             autoencoder.fit(X, **_weights(sample_weight))
+        self._pca = self._new_pca(autoencoder, X)
+        self.pca_ = None
+        if self._pca is not None:
+            self._fit_pca(self._pca, X, sample_weight)
         self._calibrate(autoencoder, X, sample_weight)
         end_root_task(self, task, X)
         return self
@@ -355,6 +373,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         sample_weight = check_sample_weight(sample_weight, X)
         autoencoder = self._make_autoencoder() if first else self.autoencoder_
         autoencoder.partial_fit(X, **_weights(sample_weight))
+        if first:
+            self._pca, self.pca_ = self._new_pca(autoencoder, X), None
+        if self._pca is not None:
+            self._fit_pca(self._pca, X, sample_weight, partial=True)
         self._calibrate(autoencoder, X, sample_weight)
         return self
 
@@ -428,13 +450,56 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             autoencoder.set_params(random_state=self.random_state)
         return autoencoder
 
+    def _resolved_score(self):
+        return "combined" if self.outlier_score == "auto" else self.outlier_score
+
+    def _new_pca(self, autoencoder, X):
+        """The unfitted PCA of the ``'combined'`` score, or None.
+
+        PCA (a centred ``LinearAutoencoder``) at the autoencoder's code
+        size. Left out for a linear autoencoder, whose own error it would
+        repeat, and for sparse training data, whose PCA needs a dense
+        ``d x d`` scatter matrix (as for the autoencoder's PCA start).
+        """
+        if (
+            self._resolved_score() != "combined"
+            or isinstance(autoencoder, LinearAutoencoder)
+            or sp.issparse(X)
+        ):
+            return None
+        self._pca_size = min(autoencoder.transform(X[:1]).shape[1], X.shape[1])
+        self._pca_rows = 0
+        return LinearAutoencoder(self._pca_size, center=True)
+
+    def _fit_pca(self, pca, X, sample_weight, partial=False):
+        """Fit (``partial``: stream a chunk into) the PCA the score uses.
+
+        No more components than rows; and none at all while they explain
+        every training row exactly (no more rows than components, or
+        duplicated rows): the training errors are then zero, with no spread
+        to standardise them by, and the zero-variance components an
+        arbitrary basis that would remove an arbitrary part of a new row's
+        error.
+        """
+        self._pca_rows = (self._pca_rows if partial else 0) + X.shape[0]
+        pca.set_params(n_components=min(self._pca_size, self._pca_rows))
+        if partial:
+            # one dense chunk into the exact streaming scatter
+            chunk = X.toarray() if sp.issparse(X) else X
+            pca.partial_fit(chunk, sample_weight=sample_weight)
+        else:
+            pca.fit(X, sample_weight=sample_weight)
+        explained = float(np.sum(pca.explained_variance_ratio_))
+        spans = explained >= 1 - 100 * np.finfo(X.dtype).eps
+        self.pca_ = None if spans else pca
+
     def _calibrate(self, autoencoder, X, sample_weight=None):
         """Fit the score's reference statistics and ``offset_`` on ``X``."""
         self.autoencoder_ = autoencoder
         bounds = value_range(rows_that_count(X, sample_weight))
         non_negative = bounds is None or bounds[0] >= 0
         error_kind = "normalized_reconstruction" if non_negative else "reconstruction"
-        score = "combined" if self.outlier_score == "auto" else self.outlier_score
+        score = self._resolved_score()
         # 'combined' divides the error by the norm only for non-negative data
         self.reconstruction_score_ = (
             score if score in OUTLIER_SCORES[:2] else error_kind
@@ -465,14 +530,26 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         """The scores ``outlier_score_`` is made of, each computed once."""
         parts = []
         if self.outlier_score_ != "code_density":
-            errors = -self.autoencoder_.score_samples(X)
-            if self.reconstruction_score_ == "normalized_reconstruction":
-                errors = normalized_error(errors, row_norms(X), self.norm_floor_)
-            parts.append(-errors)
+            parts.append(self._reconstruction_score(self.autoencoder_, X))
         if self.code_covariance_ is not None:
             codes = self.autoencoder_.transform(X)
             parts.append(-self.code_covariance_.mahalanobis(codes))
+        if self.outlier_score_ == "combined" and self.pca_ is not None:
+            parts.append(self._reconstruction_score(self.pca_, X))
         return parts
+
+    def _reconstruction_score(self, model, X):
+        """Minus ``model``'s (normalised) reconstruction error of each row."""
+        if sp.issparse(X) and isinstance(model, LinearAutoencoder):
+            # dense rows by bounded chunks: the linear model takes no sparse input
+            errors = np.concatenate(
+                [-model.score_samples(chunk.toarray()) for _, chunk in row_chunks(X)]
+            )
+        else:
+            errors = -model.score_samples(X)
+        if self.reconstruction_score_ == "normalized_reconstruction":
+            errors = normalized_error(errors, row_norms(X), self.norm_floor_)
+        return -errors
 
     def _combine(self, parts, dtype):
         if self.outlier_score_ == "combined":

@@ -16,7 +16,7 @@ from sklearn_autoencoders import (
     LinearAutoencoder,
     StackedPretrainedClassifier,
 )
-from sklearn_autoencoders._outlier import normalized_error
+from sklearn_autoencoders._outlier import normalized_error, robust_standardize
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -114,9 +114,80 @@ def test_float32_end_to_end_and_sparse(one_class):
     assert detector.autoencoder_.coefs_[0].dtype == np.float32
     assert detector.score_samples(test.astype(np.float32)).dtype == np.float32
     assert detector.decision_function(test.astype(np.float32)).dtype == np.float32
-    dense = _detector().fit(train).score_samples(test)
-    sparse = _detector().fit(sp.csr_matrix(train)).score_samples(sp.csr_matrix(test))
-    np.testing.assert_allclose(sparse, dense, rtol=1e-4, atol=1e-6)
+    dense_fit = _detector().fit(train)
+    sparse_fit = _detector().fit(sp.csr_matrix(train))
+    # Sparse training data leave PCA out of 'combined' (its d x d scatter);
+    # the two parts left are the dense fit's.
+    assert dense_fit.pca_ is not None and sparse_fit.pca_ is None
+    parts = dense_fit._score_parts(test)[:2]
+    expected = sum(
+        robust_standardize(part, *standardizer)
+        for part, standardizer in zip(parts, dense_fit._standardizers)
+    )
+    sparse = sparse_fit.score_samples(sp.csr_matrix(test))
+    np.testing.assert_allclose(sparse, expected, rtol=1e-4, atol=1e-5)
+    # A dense fit scores sparse rows as it scores them dense.
+    np.testing.assert_allclose(
+        dense_fit.score_samples(sp.csr_matrix(test)),
+        dense_fit.score_samples(test),
+        rtol=1e-6,
+        atol=1e-8,
+    )
+
+
+def test_combined_adds_pca_at_the_code_size(one_class):
+    train, test, _ = one_class
+    detector = _detector().fit(train)
+    pca = LinearAutoencoder(SMALL["n_components"], center=True).fit(train)
+    assert isinstance(detector.pca_, LinearAutoencoder)
+    assert detector.pca_.n_components_ == SMALL["n_components"]
+    np.testing.assert_allclose(
+        detector.pca_.score_samples(test), pca.score_samples(test), rtol=1e-6
+    )
+    pca_part = -normalized_error(
+        -pca.score_samples(test), np.linalg.norm(test, axis=1), detector.norm_floor_
+    )
+    np.testing.assert_allclose(detector._score_parts(test)[2], pca_part, rtol=1e-6)
+    scores = detector.score_samples(train)
+    assert abs(np.median(scores)) < 1.5  # three parts of median 0
+    # Not for the other scores, nor around a linear autoencoder.
+    for score in ("reconstruction", "normalized_reconstruction", "code_density"):
+        assert _detector(outlier_score=score).fit(train).pca_ is None
+    linear = AutoencoderOutlierDetector(LinearAutoencoder(8, center=True)).fit(train)
+    assert linear.pca_ is None and len(linear._score_parts(test)) == 2
+
+
+def test_pca_left_out_while_it_explains_every_training_row(one_class):
+    train, test, _ = one_class
+    # 40 rows, 4 distinct: centred, they span 3 directions, fewer than the
+    # code's 8, so PCA's training errors are all zero
+    repeated = np.tile(train[:4], (10, 1))
+    detector = _detector().fit(repeated)
+    assert detector.pca_ is None
+    assert len(detector._score_parts(test)) == 2
+    assert np.isfinite(detector.score_samples(test)).all()
+
+
+def test_partial_fit_streams_the_pca_exactly(one_class):
+    train, test, _ = one_class
+    detector = AutoencoderOutlierDetector(DenoisingAutoencoder(**SMALL), random_state=0)
+    # a first chunk no larger than the code: PCA would explain all of it
+    detector.partial_fit(train[:5])
+    assert detector.pca_ is None
+    for start in range(5, len(train), 40):
+        detector.partial_fit(train[start : start + 40])
+    assert detector.pca_.n_components_ == SMALL["n_components"]
+    pca = LinearAutoencoder(SMALL["n_components"], center=True).fit(train)
+    np.testing.assert_allclose(
+        detector.pca_.score_samples(test), pca.score_samples(test), rtol=1e-5
+    )
+    # a sparse chunk after dense ones goes into the same scatter
+    detector.partial_fit(sp.csr_matrix(train[:20]))
+    pca = LinearAutoencoder(SMALL["n_components"], center=True)
+    pca.fit(np.vstack([train, train[:20]]))
+    np.testing.assert_allclose(
+        detector.pca_.score_samples(test), pca.score_samples(test), rtol=1e-5
+    )
 
 
 def test_any_package_autoencoder(one_class):

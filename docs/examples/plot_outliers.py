@@ -7,7 +7,9 @@ one digit only, then score every test image; the other nine digits are the
 outliers. A good detector ranks the digit it has seen above everything else
 (ROC AUC near 1). ``AutoencoderOutlierDetector`` scores rows by the
 reconstruction error of its autoencoder (divided by the row's norm for
-non-negative data such as pixels, see ``outlier_score``), and follows
+non-negative data such as pixels), the density of its codes and the error
+of PCA at the same code size, each standardised on the training rows (see
+``outlier_score``), and follows
 scikit-learn's outlier API: ``score_samples``, ``decision_function``,
 ``predict`` with +1 / -1 and ``contamination``.
 
