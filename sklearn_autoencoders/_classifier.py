@@ -6,7 +6,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.linear_model import LogisticRegression
@@ -15,7 +14,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._autoencoder import (
@@ -96,13 +94,7 @@ CONSISTENCY_RAMPUP = 0.3
 
 def _feature_scales(X, sample_weight=None):
     """(Weighted) standard deviation of each column (of a sparse matrix too)."""
-    if sample_weight is not None:
-        return column_statistics(X, sample_weight)[1].astype(X.dtype)
-    if sp.issparse(X):
-        variances = mean_variance_axis(X, axis=0)[1]
-    else:
-        variances = X.var(axis=0, dtype=np.float64)
-    return np.sqrt(variances).astype(X.dtype)
+    return column_statistics(X, sample_weight)[1].astype(X.dtype)
 
 
 class StackedPretrainedClassifier(

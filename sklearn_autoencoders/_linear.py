@@ -300,8 +300,8 @@ class LinearAutoencoder(
         Number of components kept.
 
     n_samples_seen_ : int or float
-        Number of training rows, or the sum of their ``sample_weight``.
-        Number of samples the model was fitted on.
+        Number of samples the model was fitted on: the number of training
+        rows, or the sum of their ``sample_weight``.
 
     reconstruction_error_ : float
         Mean squared training reconstruction error
