@@ -5,8 +5,8 @@ Both estimators configure the shared engine (``_network``, ``_optimizers``,
 plain autoencoder is its zero-noise case.
 """
 
-import copy
 import functools
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,14 +17,18 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._activations import HIDDEN_ACTIVATIONS
+from ._base import (
+    ENGINE_PARAMETER_CONSTRAINTS,
+    NetworkEstimatorMixin,
+    TrainingRun,
+    has_stochastic_solver,
+)
 from ._callbacks import (
-    CallbackSupportMixin,
     end_root_task,
     epoch_callbacks,
     root_task,
@@ -33,6 +37,7 @@ from ._linear import LinearAutoencoder
 from ._network import (
     Network,
     embed_pca,
+    encoder_layers,
     forward,
     jacobian_norms,
     row_chunks,
@@ -47,25 +52,17 @@ from ._pretraining import (
     pretrain_layers,
     reconstruction_output,
 )
-from ._schedules import SCHEDULES
-from ._state import PlainStateMixin
 from ._training import (
-    History,
     run_solver,
     training_stage,
 )
 from ._validation import (
-    accepted_sparse_format,
-    as_dtype,
     check_layer_sizes,
-    check_magnitude,
-    check_sample_weight,
     column_bounds,
-    generator_from,
     held_out_weights,
     restore_on_error,
     rows_that_count,
-    training_standardization,
+    validation_split,
 )
 
 #: Hidden units of the default (``'auto'``) architecture, at least
@@ -92,30 +89,42 @@ AUTO_NOISE_LEVEL = {"gaussian": 0.1, "masking": 0.5, "salt_and_pepper": 0.1}
 #: ``early_stopping='auto'`` needs at least this many held-out rows.
 AUTO_EARLY_STOPPING_MIN_ROWS = 10
 
-_ENGINE_PARAMETER_CONSTRAINTS = {
-    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
-    "alpha": [Interval(Real, 0, None, closed="left")],
-    "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
-    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-    "learning_rate": [StrOptions(set(SCHEDULES))],
-    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-    "shuffle": ["boolean"],
-    "momentum": [Interval(Real, 0, 1, closed="both")],
-    "nesterovs_momentum": ["boolean"],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-    "warm_start": ["boolean"],
-}
+
+def missing_for_pca(units, activations, n_encoder):
+    """What a mirrored network lacks to compute PCA exactly (``embed_pca``).
+
+    Every hidden unit a ReLU with room for a (+z, -z) pair per code unit,
+    a linear code and a linear output; returns the missing settings, in
+    the words of the error message (empty: PCA fits in).
+    """
+    hidden = units[1:n_encoder] + units[n_encoder + 1 : -1]
+    k = units[n_encoder]
+    reasons = [
+        (activations[n_encoder - 1] != "identity", "code_activation='identity'"),
+        (activations[-1] != "identity", "an identity output (out_activation)"),
+        (
+            any(a != "relu" for a in activations[: n_encoder - 1]),
+            "activation='relu'",
+        ),
+        (any(h < 2 * k for h in hidden), "hidden layers of at least 2 * n_components"),
+    ]
+    return [what for failed, what in reasons if failed]
+
+
+@dataclass
+class _Run(TrainingRun):
+    """One training run of an autoencoder (``TrainingRun``, and its output)."""
+
+    reuse: bool = False
+    out_activation: str = None
+    loss: str = None
+    pretrain: bool = False
+    starts_as_pca: bool = False
+    corruption: object = None
 
 
 class AutoencoderTransformer(
-    CallbackSupportMixin,
-    PlainStateMixin,
+    NetworkEstimatorMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     BaseEstimator,
@@ -405,7 +414,7 @@ class AutoencoderTransformer(
     """
 
     _parameter_constraints: dict = {
-        **_ENGINE_PARAMETER_CONSTRAINTS,
+        **ENGINE_PARAMETER_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "code_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
@@ -505,21 +514,12 @@ class AutoencoderTransformer(
         self : object
             The fitted autoencoder.
         """
+        self._check_params()
         reuse = self.warm_start and hasattr(self, "coefs_")
-        X = self._validate_X(X, reset=not reuse)
-        sample_weight = check_sample_weight(sample_weight, X)
-        self._train(X, incremental=False, reuse=reuse, sample_weight=sample_weight)
+        self._fit(X, sample_weight, incremental=False, reuse=reuse)
         return self
 
-    def _check_stochastic_solver(self):
-        if self.solver not in ("adam", "sgd"):
-            raise AttributeError(
-                f"partial_fit is only available for stochastic solvers ('adam', "
-                f"'sgd'), not solver={self.solver!r}."
-            )
-        return True
-
-    @available_if(_check_stochastic_solver)
+    @available_if(has_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_on_error
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -543,12 +543,8 @@ class AutoencoderTransformer(
         self : object
             The updated autoencoder.
         """
-        if self.early_stopping is True:
-            raise ValueError("partial_fit does not support early_stopping=True.")
-        reuse = hasattr(self, "coefs_")
-        X = self._validate_X(X, reset=not reuse)
-        sample_weight = check_sample_weight(sample_weight, X)
-        self._train(X, incremental=True, reuse=reuse, sample_weight=sample_weight)
+        self._check_params(incremental=True)
+        self._fit(X, sample_weight, incremental=True, reuse=hasattr(self, "coefs_"))
         return self
 
     def transform(self, X):
@@ -691,20 +687,7 @@ class AutoencoderTransformer(
 
     @property
     def _n_encoder_layers(self):
-        return len(self.coefs_) // 2
-
-    def _validate_X(self, X, reset):
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            order="C",
-            accept_sparse=accepted_sparse_format(self.solver),
-        )
-        if not reset and hasattr(self, "coefs_"):
-            X = as_dtype(X, self.coefs_[0].dtype)
-        return X
+        return encoder_layers(len(self.coefs_))
 
     def _hidden_layer_sizes(self):
         if isinstance(self.hidden_layer_sizes, str):  # 'auto'
@@ -713,7 +696,7 @@ class AutoencoderTransformer(
 
     def _uses_early_stopping(self, X, starts_as_pca, incremental):
         """``'auto'``: hold out rows only to guard a network that starts as PCA."""
-        if incremental or self.solver == "lbfgs":
+        if incremental or not self._stochastic:
             return False
         if self.early_stopping == "auto":
             n_held_out = int(X.shape[0] * self.validation_fraction)
@@ -760,46 +743,22 @@ class AutoencoderTransformer(
         return self.alpha
 
     def _starts_as_pca(self, net, X):
-        """Whether to start from PCA (``init``); checks an explicit 'pca'.
+        """Whether to start from PCA: ``init='pca'``, or ``'auto'`` where it can.
 
-        The network can compute PCA exactly when every hidden unit is a
-        ReLU with room for a (+z, -z) pair per code unit and the code and
-        output are linear; ``'auto'`` starts there whenever it can, except
-        on sparse input, whose PCA needs a dense ``d x d`` scatter matrix.
+        ``'auto'`` starts there whenever the network can compute PCA
+        exactly (``missing_for_pca``), except on sparse input, whose PCA
+        needs a dense ``d x d`` scatter matrix. An ``init='pca'`` the
+        network cannot honour was refused by ``_check_params``.
         """
         if self.init == "random" or (self.init == "auto" and sp.issparse(X)):
             return False
-        n_encoder = net.n_layers // 2
-        hidden = net.layer_units[1:n_encoder] + net.layer_units[n_encoder + 1 : -1]
-        k = net.layer_units[n_encoder]
-        reasons = [
-            (
-                net.activations[n_encoder - 1] != "identity",
-                "code_activation='identity'",
-            ),
-            (net.activations[-1] != "identity", "an identity output (out_activation)"),
-            (
-                any(a != "relu" for a in net.activations[: n_encoder - 1]),
-                "activation='relu'",
-            ),
-            (
-                any(h < 2 * k for h in hidden),
-                "hidden layers of at least 2 * n_components",
-            ),
-        ]
-        missing = [what for failed, what in reasons if failed]
-        if missing and self.init == "pca":
-            raise ValueError(
-                "init='pca' builds PCA into the network, which needs "
-                + ", ".join(missing)
-                + "."
-            )
-        return not missing
+        n_encoder = encoder_layers(net.n_layers)
+        return not missing_for_pca(net.layer_units, net.activations, n_encoder)
 
     @staticmethod
     def _embed_pca(net, X, sample_weight=None):
         """Start ``net`` as the (weighted) PCA of ``X`` (sparse: by chunks)."""
-        n_components = net.layer_units[net.n_layers // 2]
+        n_components = net.layer_units[encoder_layers(net.n_layers)]
         pca = LinearAutoencoder(min(n_components, *X.shape), center=True)
         if sp.issparse(X):
             for rows, chunk in row_chunks(X):
@@ -815,16 +774,44 @@ class AutoencoderTransformer(
         """``standardize`` as this network can honour it.
 
         Standardising needs a linear output (folded back into the last layer
-        after training), so 'auto' leaves a requested logistic output alone.
+        after training), so 'auto' leaves a requested logistic output alone
+        (``standardize=True`` with it is refused by ``_check_params``).
         """
-        if self.out_activation != "logistic":
-            return self.standardize
-        if self.standardize is True:
-            raise ValueError(
+        if self.out_activation == "logistic" and self.standardize == "auto":
+            return False
+        return self.standardize
+
+    def _parameter_problems(self, incremental):
+        """The rules between this autoencoder's parameters (``_check_params``)."""
+        problems = super()._parameter_problems(incremental)
+        units, activations, _ = self._architecture(1, self._planned_output())
+        if self.standardize is True and self.out_activation == "logistic":
+            problems.append(
                 "standardize=True needs a linear output: set out_activation to "
                 "'auto' or 'identity', or standardize=False."
             )
-        return False if self.standardize == "auto" else self.standardize
+        if self.loss == "cross_entropy" and self._planned_output() == "identity":
+            problems.append(
+                "loss='cross_entropy' needs out_activation='logistic', got "
+                "out_activation='identity'."
+            )
+        # pre-training replaces the PCA start, except in partial_fit
+        if self.init == "pca" and (self.pretraining is None or incremental):
+            n_encoder = encoder_layers(len(activations))
+            missing = missing_for_pca(units, activations, n_encoder)
+            if missing:
+                problems.append(
+                    "init='pca' builds PCA into the network, which needs "
+                    + ", ".join(missing)
+                    + "."
+                )
+        return problems
+
+    def _planned_output(self):
+        """The output activation the parameters ask for ('auto': undecided)."""
+        if self.init == "pca" and self.out_activation == "auto":
+            return "identity"  # the one output PCA fits into
+        return self.out_activation
 
     #: Parameters of a penalised subclass that its pre-training layers share.
     _layer_penalty_params = ()
@@ -860,96 +847,118 @@ class AutoencoderTransformer(
         """The input corruption applied during training; None: clean input."""
         return None
 
-    def _train(self, X, *, incremental, reuse, sample_weight=None):
-        """Train through the engine, then commit the result to ``self``.
+    def _fit(self, X, sample_weight, *, incremental, reuse):
+        """Prepare the data, build the network and its start, train, commit.
 
         Nothing on ``self`` changes until training succeeded, so a diverged
         or invalid fit leaves a fitted model untouched.
         """
-        check_magnitude(X)
-        if reuse and X.dtype != self.coefs_[0].dtype:
-            X = X.astype(self.coefs_[0].dtype)
-            if sample_weight is not None:
-                sample_weight = sample_weight.astype(X.dtype)
-        scaling, X = training_standardization(
-            self, X, None if reuse else self._standardize_mode(), reuse, sample_weight
+        data = self._prepare_data(
+            X, None, sample_weight, reuse=reuse, standardize=self._standardize_mode()
         )
-        out_activation, loss = self._reconstruction_output(X, reuse)
-        net = self._make_network(X, out_activation, loss, reuse, scaling)
-        if incremental and reuse:
-            rng = copy.deepcopy(self._rng)
-            history = self._history.copy()
-            optimizer = copy.deepcopy(self._optimizer)
-        else:
-            rng = generator_from(self.random_state)
-            history = History()
-            optimizer = None
-        autoencoders = list(getattr(self, "autoencoders_", [])) if reuse else []
-        pretrain = self.pretraining is not None and not incremental
-        starts_as_pca = not pretrain and self._starts_as_pca(net, X)
+        run = self._build(data, incremental=incremental, reuse=reuse)
         # scikit-learn's callbacks follow fit (partial_fit is one epoch)
-        task = None if incremental else root_task(self, X)
+        task = None if incremental else root_task(self, data.X)
         if not reuse:
-            net.initialize(rng)
-            if pretrain:
-                autoencoders = self._pretrain(
-                    X, net, out_activation, loss, rng, task, sample_weight
-                )
-            elif starts_as_pca:
-                self._embed_pca(net, X, sample_weight)
-        corruption = self._corruption(rows_that_count(X, sample_weight), reuse)
+            self._start(run, data, task)
+        self._train(run, data, incremental=incremental, task=task)
+        state = self._fitted_state(run)
+        if not reuse:
+            fold_into_first_layer(run.autoencoders, data.scaling)
+        self._commit_training(state, run.optimizer, run.rng)
+        if run.corruption is not None:
+            self._commit_corruption(run.corruption)
+        end_root_task(self, task, data.X)
+
+    def _build(self, data, *, incremental, reuse):
+        """The network (fitted weights when reused) and its training state."""
+        out_activation, loss = self._reconstruction_output(data.X, reuse)
+        net = self._make_network(data.X, out_activation, loss, reuse, data.scaling)
+        rng, history, optimizer = self._training_state(resume=incremental and reuse)
+        pretrain = self.pretraining is not None and not incremental
+        return _Run(
+            net,
+            rng,
+            history,
+            optimizer,
+            autoencoders=list(getattr(self, "autoencoders_", [])) if reuse else [],
+            scaling=data.scaling,
+            reuse=reuse,
+            out_activation=out_activation,
+            loss=loss,
+            pretrain=pretrain,
+            starts_as_pca=not pretrain and self._starts_as_pca(net, data.X),
+        )
+
+    def _start(self, run, data, task):
+        """A new network's start: random, then pre-trained or PCA."""
+        run.net.initialize(run.rng)
+        if run.pretrain:
+            run.autoencoders = self._pretrain(
+                data.X,
+                run.net,
+                run.out_activation,
+                run.loss,
+                run.rng,
+                task,
+                data.sample_weight,
+            )
+        elif run.starts_as_pca:
+            self._embed_pca(run.net, data.X, data.sample_weight)
+
+    def _train(self, run, data, *, incremental, task):
+        """Train ``run.net`` through the engine (``run_solver``)."""
+        X, sample_weight = data.X, data.sample_weight
+        rows = rows_that_count(X, sample_weight)
+        run.corruption = self._corruption(rows, run.reuse)
         validation = None
-        if self._uses_early_stopping(X, starts_as_pca, incremental):
+        if self._uses_early_stopping(X, run.starts_as_pca, incremental):
             validation = functools.partial(
-                self._validation_split, X, rng, sample_weight
+                self._validation_split, X, run.rng, sample_weight
             )
-
-        def fitted_state(net):
-            return self._fitted_state(
-                net, scaling, out_activation, loss, autoencoders, history
-            )
-
         # fit -> epochs, or fit -> pre-training layers, fine-tuning -> epochs
-        stage = "fine-tuning" if autoencoders else None
+        stage = "fine-tuning" if run.autoencoders else None
         with (
             training_stage(stage),
-            epoch_callbacks(task, self, X, None, fitted_state, stage) as callbacks,
+            epoch_callbacks(
+                task, self, X, None, lambda net: self._fitted_state(run), stage
+            ) as callbacks,
         ):
-            optimizer = run_solver(
-                self,
-                net,
+            run.optimizer = run_solver(
+                self._training_config(),
+                run.net,
                 X,
-                rng=rng,
-                history=history,
-                optimizer=optimizer,
-                corrupt=corruption,
+                rng=run.rng,
+                history=run.history,
+                optimizer=run.optimizer,
+                corrupt=run.corruption,
                 incremental=incremental,
                 validation=validation,
                 sample_weight=sample_weight,
                 callbacks=callbacks,
+                parts=self._training_parts(),
             )
-        state = fitted_state(net)
-        if not reuse:
-            fold_into_first_layer(autoencoders, scaling)
-        vars(self).update(state)
-        self._optimizer, self._rng = optimizer, rng
-        if corruption is not None:
-            self._commit_corruption(corruption)
-        end_root_task(self, task, X)
 
-    def _fitted_state(self, net, scaling, out_activation, loss, autoencoders, history):
+    def _training_parts(self):
+        """More ``TrainingPart`` for the epoch loop (none): a subclass's hook."""
+        return ()
+
+    def _fitted_state(self, run):
         """The fitted attributes for the network's current parameters."""
+        state = fitted_network_state(
+            run.net, run.scaling, run.autoencoders, run.history, output=True
+        )
         return {
-            **fitted_network_state(net, scaling, autoencoders, history, output=True),
-            "out_activation_": out_activation,
-            "loss_function_": loss,
+            **state,
+            "out_activation_": run.out_activation,
+            "loss_function_": run.loss,
         }
 
     def _pretrain(
         self, X, net, out_activation, loss, rng, task=None, sample_weight=None
     ):
         """Greedy layer-wise pre-training; copies the stack into ``net``."""
-        n_encoder = net.n_layers // 2
+        n_encoder = encoder_layers(net.n_layers)
         autoencoders = pretrain_layers(
             X,
             net.layer_units[1 : n_encoder + 1],
@@ -993,19 +1002,18 @@ class AutoencoderTransformer(
             momentum=self.momentum,
             nesterovs_momentum=self.nesterovs_momentum,
         )
-        if self.pretraining == "denoising":
-            return DenoisingAutoencoder(**params, **self._pretraining_noise())
+        denoising = self.pretraining == "denoising"
         if self._layer_penalty_params:  # every layer carries the penalty
             penalty = {name: getattr(self, name) for name in self._layer_penalty_params}
-            return type(self)(**params, **penalty)
+            noise = self._pretraining_noise() if denoising else {}
+            return type(self)(**params, **penalty, **noise)
+        if denoising:
+            return DenoisingAutoencoder(**params, **self._pretraining_noise())
         return AutoencoderTransformer(**params)
 
     def _validation_split(self, X, rng, sample_weight=None):
         """Training indices and a scorer of the held-out rows (weighted)."""
-        seed = int(rng.integers(np.iinfo(np.int32).max))
-        train, held_out = train_test_split(
-            np.arange(X.shape[0]), test_size=self.validation_fraction, random_state=seed
-        )
+        train, held_out = validation_split(X.shape[0], self.validation_fraction, rng)
         held_out = np.sort(held_out)
         weights = held_out_weights(sample_weight, held_out)
 
@@ -1017,19 +1025,63 @@ class AutoencoderTransformer(
 
         # on the scale of score(), not of the training loss (half of it)
         validation_score.label = "validation score (-squared error per row)"
-        return np.sort(train), validation_score
+        return train, validation_score
 
     def _commit_corruption(self, corruption):
         """Keep what the corruption learned from the data (DAE only)."""
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.sparse = accepted_sparse_format(self.solver) is not False
-        return tags
+
+class NoisyInputMixin:
+    """Training on corrupted inputs with clean targets, for any autoencoder.
+
+    The corruption of ``DenoisingAutoencoder``, as a part: an autoencoder
+    class that lists this mixin first takes ``noise`` and ``noise_level``
+    parameters, and with a ``noise`` each minibatch's inputs are corrupted
+    while the targets stay clean (``noise=None``: clean inputs). A
+    penalised autoencoder (sparse, contractive) thus combines its penalty
+    with input noise, and its denoising pre-training keeps both.
+    """
+
+    _noise_constraints = {
+        "noise": [StrOptions(set(NOISE_TYPES))],
+        "noise_level": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+    }
+
+    def _parameter_problems(self, incremental):
+        problems = super()._parameter_problems(incremental)
+        level = self._noise_level()
+        if self.noise not in (None, "gaussian") and level >= 1:
+            problems.append(
+                f"noise_level is the corrupted fraction for noise={self.noise!r} "
+                f"and must be in [0, 1), got {level}."
+            )
+        return problems
+
+    def _corruption(self, X, reuse):
+        if self.noise is None:
+            return None
+        level = self._noise_level()
+        low, high = column_bounds(X)
+        if reuse and hasattr(self, "data_min_"):
+            low = np.minimum(low, self.data_min_.astype(X.dtype))
+            high = np.maximum(high, self.data_max_.astype(X.dtype))
+        return Corruption(self.noise, level, low, high)
+
+    def _commit_corruption(self, corruption):
+        self.data_min_, self.data_max_ = corruption.low, corruption.high
+
+    def _pretraining_noise(self):
+        if self.noise is None:
+            return super()._pretraining_noise()
+        return {"noise": self.noise, "noise_level": self._noise_level()}
+
+    def _noise_level(self):
+        if self.noise_level == "auto":
+            return AUTO_NOISE_LEVEL.get(self.noise, 0.0)
+        return self.noise_level
 
 
-class DenoisingAutoencoder(AutoencoderTransformer):
+class DenoisingAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     """Autoencoder trained to reconstruct clean inputs from corrupted ones.
 
     Each training input ``x_n`` is replaced by a corrupted copy ``x~_n``
@@ -1225,8 +1277,7 @@ class DenoisingAutoencoder(AutoencoderTransformer):
 
     _parameter_constraints: dict = {
         **AutoencoderTransformer._parameter_constraints,
-        "noise": [StrOptions(set(NOISE_TYPES))],
-        "noise_level": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        **NoisyInputMixin._noise_constraints,
     }
 
     def __init__(
@@ -1295,27 +1346,3 @@ class DenoisingAutoencoder(AutoencoderTransformer):
         )
         self.noise = noise
         self.noise_level = noise_level
-
-    def _corruption(self, X, reuse):
-        level = self._noise_level()
-        if self.noise != "gaussian" and level >= 1:
-            raise ValueError(
-                f"noise_level is the corrupted fraction for noise={self.noise!r} "
-                f"and must be in [0, 1), got {level}."
-            )
-        low, high = column_bounds(X)
-        if reuse and hasattr(self, "data_min_"):
-            low = np.minimum(low, self.data_min_.astype(X.dtype))
-            high = np.maximum(high, self.data_max_.astype(X.dtype))
-        return Corruption(self.noise, level, low, high)
-
-    def _commit_corruption(self, corruption):
-        self.data_min_, self.data_max_ = corruption.low, corruption.high
-
-    def _pretraining_noise(self):
-        return {"noise": self.noise, "noise_level": self._noise_level()}
-
-    def _noise_level(self):
-        if self.noise_level == "auto":
-            return AUTO_NOISE_LEVEL[self.noise]
-        return self.noise_level

@@ -3,6 +3,7 @@
 import copy
 import functools
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,20 +11,23 @@ from scipy.special import log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, _fit_context
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import (
-    _ENGINE_PARAMETER_CONSTRAINTS,
     LAYER_ALPHA,
     AutoencoderTransformer,
     DenoisingAutoencoder,
 )
+from ._base import (
+    ENGINE_PARAMETER_CONSTRAINTS,
+    NetworkEstimatorMixin,
+    TrainingRun,
+    has_stochastic_solver,
+)
 from ._callbacks import (
-    CallbackSupportMixin,
     end_root_task,
     epoch_callbacks,
     root_task,
@@ -39,26 +43,21 @@ from ._pretraining import (
     DEFAULT_PRETRAINING_NOISE,
     fitted_network_state,
     fold_into_first_layer,
+    layer_parameters,
     pretrain_layers,
     reconstruction_output,
 )
-from ._state import PlainStateMixin
 from ._training import (
-    History,
+    TrainingConfig,
     run_solver,
     training_stage,
 )
 from ._validation import (
-    accepted_sparse_format,
-    as_dtype,
     check_layer_sizes,
-    check_magnitude,
-    check_sample_weight,
     column_statistics,
-    generator_from,
     held_out_weights,
     restore_on_error,
-    training_standardization,
+    validation_split,
 )
 
 
@@ -97,9 +96,16 @@ def _feature_scales(X, sample_weight=None):
     return column_statistics(X, sample_weight)[1].astype(X.dtype)
 
 
+@dataclass
+class _Run(TrainingRun):
+    """One training run of the classifier (``TrainingRun``, and its labels)."""
+
+    classes: np.ndarray = None
+    labeled: np.ndarray = None
+
+
 class StackedPretrainedClassifier(
-    CallbackSupportMixin,
-    PlainStateMixin,
+    NetworkEstimatorMixin,
     ClassifierMixin,
     TransformerMixin,
     BaseEstimator,
@@ -343,7 +349,7 @@ class StackedPretrainedClassifier(
     """
 
     _parameter_constraints: dict = {
-        **_ENGINE_PARAMETER_CONSTRAINTS,
+        **ENGINE_PARAMETER_CONSTRAINTS,
         "hidden_layer_sizes": ["array-like"],
         "pretraining": [StrOptions({"basic", "denoising"}), None],
         "autoencoder": [HasMethods(["fit", "transform"]), None],
@@ -435,85 +441,12 @@ class StackedPretrainedClassifier(
         self : object
             The fitted classifier.
         """
+        self._check_params()
         reuse = self.warm_start and hasattr(self, "coefs_")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=not reuse,
-            dtype=[np.float64, np.float32],
-            order="C",
-            accept_sparse=accepted_sparse_format(self.solver),
-        )
-        if reuse:
-            X = as_dtype(X, self.coefs_[0].dtype)
-        sample_weight = check_sample_weight(sample_weight, X)
-        check_magnitude(X)
-        scaling, X = training_standardization(
-            self, X, self.standardize, reuse, sample_weight
-        )
-        labeled, classes = self._split_labels(y, sample_weight)
-        w_labeled = None if sample_weight is None else sample_weight[labeled]
-        if reuse and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"warm_start=True needs the same classes as before: fitted with "
-                f"{self.classes_}, got {classes}."
-            )
-        hidden = self._hidden_layers()
-        rng = generator_from(self.random_state)
-        net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
-        X_labeled, y_labeled = X[labeled], y[labeled]
-        Y = self._one_hot(y_labeled, classes, X.dtype)
-        decoder = None
-        task = root_task(self, X, y)
-        if reuse:
-            net.set_parameters(*self._network_parameters(scaling))
-            autoencoders = self.autoencoders_
-        else:
-            net.initialize(rng)
-            autoencoders = self._pretrain(X, hidden, net, rng, task, sample_weight)
-            if autoencoders:
-                decoder = self._pretrained_decoder(autoencoders[0])
-                self._init_output_layer(net, X_labeled, y_labeled, hidden, w_labeled)
-            fold_into_first_layer(autoencoders, scaling)
-        trainer = self._trainer(net, X, labeled, rng, decoder, sample_weight)
-        history = History()
-
-        def fitted_state(trained):
-            # ``trained`` may be the joint network; ``net`` shares its parameters
-            return self._fitted_state(net, classes, autoencoders, history, scaling)
-
-        # fit -> epochs, or fit -> pre-training layers, fine-tuning -> epochs
-        stage = "fine-tuning" if autoencoders else None
-        with (
-            training_stage(stage),
-            epoch_callbacks(task, self, X, y, fitted_state, stage) as callbacks,
-        ):
-            optimizer = self._fine_tune(
-                trainer,
-                X_labeled,
-                Y,
-                y_labeled,
-                rng,
-                history,
-                X_all=X,
-                labeled=labeled,
-                sample_weight=sample_weight,
-                callbacks=callbacks,
-            )
-        self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
-        end_root_task(self, task, X, y)
+        self._fit(X, y, sample_weight, incremental=False, reuse=reuse)
         return self
 
-    def _check_stochastic_solver(self):
-        if self.solver not in ("adam", "sgd"):
-            raise AttributeError(
-                f"partial_fit is only available for stochastic solvers ('adam', "
-                f"'sgd'), not solver={self.solver!r}."
-            )
-        return True
-
-    @available_if(_check_stochastic_solver)
+    @available_if(has_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=False)
     @restore_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -545,85 +478,142 @@ class StackedPretrainedClassifier(
         self : object
             The updated classifier.
         """
-        if self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True.")
+        self._check_params(incremental=True)
         first = not hasattr(self, "coefs_")
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first,
-            dtype=[np.float64, np.float32],
-            order="C",
-            accept_sparse=accepted_sparse_format(self.solver),
-        )
-        check_magnitude(X)
-        if not first:
-            X = as_dtype(X, self.coefs_[0].dtype)
-        sample_weight = check_sample_weight(sample_weight, X)
-        scaling, X = training_standardization(
-            self, X, self.standardize, not first, sample_weight
-        )
-        labeled = self._labeled_rows(y)
-        classes = np.unique(classes) if first else self.classes_
-        if first and len(classes) < 2:
+        if first and len(np.unique(classes)) < 2:
             raise ValueError("classes must hold at least two classes.")
+        self._fit(
+            X, y, sample_weight, classes=classes, incremental=True, reuse=not first
+        )
+        return self
+
+    def _fit(self, X, y, sample_weight, *, classes=None, incremental, reuse):
+        """Prepare the data, build the network and its start, train, commit.
+
+        ``fit`` pre-trains a new network (or reuses the fitted one, with
+        ``warm_start``) and fine-tunes it until it stops; ``partial_fit``
+        (``incremental``) starts at random or from the fitted network and
+        runs one epoch, continuing the optimizer of the call before.
+        """
+        data = self._prepare_data(
+            X, y, sample_weight, reuse=reuse, standardize=self.standardize
+        )
+        run = self._build(data, classes, incremental=incremental, reuse=reuse)
+        task = None if incremental else root_task(self, data.X, data.y)
+        decoder = None
+        if not reuse:
+            run.net.initialize(run.rng)
+            if not incremental:
+                decoder = self._start(run, data, task)
+        self._train(run, data, decoder, incremental=incremental, task=task)
+        self._commit(run)
+        end_root_task(self, task, data.X, data.y)
+
+    def _build(self, data, classes, *, incremental, reuse):
+        """The labels, the network (new, or the fitted one) and its state."""
+        labeled, classes = self._labels(data, classes, incremental, reuse)
+        hidden = (
+            [W.shape[1] for W in self.coefs_[:-1]] if reuse else self._hidden_layers()
+        )
+        net = self._make_network(data.X.shape[1], hidden, len(classes), data.X.dtype)
+        if reuse:
+            net.set_parameters(*self._network_parameters(data.scaling))
+        rng, history, optimizer = self._training_state(resume=incremental and reuse)
+        autoencoders = self.autoencoders_ if reuse else []
+        return _Run(
+            net, rng, history, optimizer, autoencoders, data.scaling, classes, labeled
+        )
+
+    def _labels(self, data, classes, incremental, reuse):
+        """The labeled-row mask and the classes, checked against the fit's."""
+        y = data.y
+        if not incremental:
+            labeled, found = self._split_labels(y, data.sample_weight)
+            if reuse and not np.array_equal(found, self.classes_):
+                raise ValueError(
+                    f"warm_start=True needs the same classes as before: fitted "
+                    f"with {self.classes_}, got {found}."
+                )
+            return labeled, found
+        labeled = self._labeled_rows(y)
+        classes = self.classes_ if reuse else np.unique(classes)
         unknown = np.setdiff1d(y[labeled], classes)
         if unknown.size:
             raise ValueError(f"y holds labels {unknown} not in classes {classes}.")
-        if first:
-            rng = generator_from(self.random_state)
-            hidden = self._hidden_layers()
-            net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
-            net.initialize(rng)
-            history, optimizer, autoencoders = History(), None, []
-        else:
-            hidden = [W.shape[1] for W in self.coefs_[:-1]]
-            net = self._make_network(X.shape[1], hidden, len(classes), X.dtype)
-            net.set_parameters(*self._network_parameters(scaling))
-            rng = copy.deepcopy(self._rng)
-            history = self._history.copy()
-            optimizer = copy.deepcopy(self._optimizer)
-            autoencoders = self.autoencoders_
+        return labeled, classes
+
+    def _start(self, run, data, task):
+        """Pre-train the hidden layers, then start the output layer on them.
+
+        Returns the first layer's decoder (for the reconstruction term of
+        joint fine-tuning), or None without pre-training.
+        """
+        X, y, weights, labeled = data.X, data.y, data.sample_weight, run.labeled
+        hidden = run.net.layer_units[1:-1]
+        run.autoencoders = self._pretrain(X, hidden, run.net, run.rng, task, weights)
+        decoder = None
+        if run.autoencoders:
+            decoder = self._pretrained_decoder(run.autoencoders[0])
+            w_labeled = None if weights is None else weights[labeled]
+            self._init_output_layer(run.net, X[labeled], y[labeled], hidden, w_labeled)
+        fold_into_first_layer(run.autoencoders, data.scaling)
+        return decoder
+
+    def _train(self, run, data, decoder, *, incremental, task):
+        """Fine-tune the network, or the joint network around it."""
+        labeled = run.labeled
         trainer = self._trainer(
-            net, X, labeled, rng, sample_weight=sample_weight, reconstruction=False
+            run.net,
+            data.X,
+            labeled,
+            run.rng,
+            decoder,
+            data.sample_weight,
+            reconstruction=not incremental,
         )
-        if labeled.any() or trainer is not net:
-            Y = self._one_hot(y[labeled], classes, net.dtype)
-            optimizer = self._fine_tune(
+        if not labeled.any() and trainer is run.net:
+            return  # a partial_fit chunk with nothing to learn from
+        Y = self._one_hot(data.y[labeled], run.classes, trainer.dtype)
+        # fit -> epochs, or fit -> pre-training layers, fine-tuning -> epochs
+        stage = "fine-tuning" if run.autoencoders and not incremental else None
+        with (
+            training_stage(stage),
+            epoch_callbacks(
+                task, self, data.X, data.y, lambda net: self._fitted_state(run), stage
+            ) as callbacks,
+        ):
+            run.optimizer = self._fine_tune(
                 trainer,
-                X[labeled],
+                data.X[labeled],
                 Y,
-                y[labeled],
-                rng,
-                history,
-                optimizer,
-                incremental=True,
-                X_all=X,
+                data.y[labeled],
+                run.rng,
+                run.history,
+                run.optimizer,
+                incremental=incremental,
+                X_all=data.X,
                 labeled=labeled,
-                sample_weight=sample_weight,
+                sample_weight=data.sample_weight,
+                callbacks=callbacks,
             )
-        self._commit(net, classes, autoencoders, history, optimizer, rng, scaling)
-        return self
 
-    def _commit(self, net, classes, autoencoders, history, optimizer, rng, scaling):
+    def _commit(self, run):
         """Store a finished training on ``self``."""
-        if optimizer is not None:
+        if run.optimizer is not None:
             # after joint fine-tuning, the decoder's moments are not needed
-            keep_leading_parameters(optimizer, net.n_params)
-        vars(self).update(
-            self._fitted_state(net, classes, autoencoders, history, scaling)
-        )
-        self._optimizer, self._rng = optimizer, rng
+            keep_leading_parameters(run.optimizer, run.net.n_params)
+        self._commit_training(self._fitted_state(run), run.optimizer, run.rng)
 
-    def _fitted_state(self, net, classes, autoencoders, history, scaling):
+    def _fitted_state(self, run):
         """The fitted attributes for the network's current parameters."""
         # the network trained on standardised rows; it reads raw ones, and
         # its output (class scores) is not rescaled
-        state = fitted_network_state(net, scaling, autoencoders, history, output=False)
-        return {"classes_": classes, **state}
+        state = fitted_network_state(
+            run.net, run.scaling, run.autoencoders, run.history, output=False
+        )
+        return {"classes_": run.classes, **state}
 
     def predict_log_proba(self, X):
         """Log-probabilities of each class, computed from the logits.
@@ -751,16 +741,6 @@ class StackedPretrainedClassifier(
         )
 
     # -- internals ------------------------------------------------------
-    def _validate_X(self, X):
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            dtype=[np.float64, np.float32],
-            accept_sparse=accepted_sparse_format(self.solver),
-        )
-        return as_dtype(X, self.coefs_[0].dtype)
-
     def _network_parameters(self, scaling):
         """The fitted parameters as the network on standardised rows sees them."""
         if scaling is None:
@@ -774,6 +754,22 @@ class StackedPretrainedClassifier(
         if self.unlabeled_label is None:
             return np.ones(len(y), dtype=bool)
         return y != self.unlabeled_label
+
+    def _parameter_problems(self, incremental):
+        """The rules between parameters (``_check_params``), the template's too."""
+        problems = super()._parameter_problems(incremental)
+        hidden = self._hidden_layers()  # malformed or empty: its own error
+        if self.pretraining is not None and not incremental:
+            # the first layer's autoencoder, as pre-training will set it up
+            # (a shallow copy with the layer's parameters: the rules read
+            # parameters only, and a clone costs more than the whole check)
+            first = copy.copy(self._template())
+            if hasattr(first, "_parameter_problems"):
+                vars(first).update(
+                    layer_parameters(hidden[0], self.activation, True, 1, 0)
+                )
+                problems += first._parameter_problems(False)
+        return problems
 
     def _hidden_layers(self):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
@@ -850,16 +846,16 @@ class StackedPretrainedClassifier(
         """
         reconstruction = reconstruction and self.reconstruction_weight > 0
         joint = self.consistency_weight > 0 or reconstruction
-        if not joint or self.solver == "lbfgs" or labeled.all():
+        if not joint or not self._stochastic or labeled.all():
             return net
 
-        def classifier(loss, layer_penalty):
+        def classifier(loss, heads):
             return Network(
                 net.layer_units,
                 net.activations,
                 loss,
                 alpha=self.alpha,
-                layer_penalty=layer_penalty,
+                heads=heads,
                 dtype=net.dtype,
             )
 
@@ -1014,10 +1010,10 @@ class StackedPretrainedClassifier(
         joint = isinstance(net, SemiSupervisedNetwork)
         w_labeled = None if sample_weight is None else sample_weight[labeled]
         validation = None
-        if self.early_stopping and self.solver != "lbfgs":
+        if self.early_stopping and self._stochastic:
             validation = functools.partial(self._validation_split, X, y, rng, w_labeled)
         return run_solver(
-            self,
+            TrainingConfig.from_params(self.get_params(deep=False)),
             net,
             X_all if joint else X,
             Y,
@@ -1032,12 +1028,9 @@ class StackedPretrainedClassifier(
         )
 
     def _validation_split(self, X, y, rng, sample_weight=None):
-        seed = int(rng.integers(np.iinfo(np.int32).max))
-        train, held_out = train_test_split(
-            np.arange(X.shape[0]),
-            test_size=self.validation_fraction,
-            random_state=seed,
-            stratify=y,
+        """Training indices and the accuracy of held-out labeled rows."""
+        train, held_out = validation_split(
+            X.shape[0], self.validation_fraction, rng, stratify=y
         )
         X_val, y_val = X[held_out], y[held_out]
         weights = held_out_weights(sample_weight, held_out)
@@ -1052,10 +1045,4 @@ class StackedPretrainedClassifier(
             return float(np.average(predicted == y_val, weights=weights))
 
         validation_score.label = "validation accuracy"
-        return np.sort(train), validation_score
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.sparse = accepted_sparse_format(self.solver) is not False
-        return tags
+        return train, validation_score

@@ -15,7 +15,6 @@ agree to rounding, and large means do not cancel the small spread.
 import copy
 import warnings
 from numbers import Integral, Real
-from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import (
@@ -34,7 +33,7 @@ from ._callbacks import CallbackSupportMixin, end_root_task, root_task
 from ._network import Network, row_chunks
 from ._schedules import SCHEDULES
 from ._state import PlainStateMixin
-from ._training import History, run_solver
+from ._training import History, TrainingConfig, run_solver
 from ._validation import (
     check_magnitude,
     check_sample_weight,
@@ -752,18 +751,8 @@ class LinearAutoencoder(
         rng = generator_from(self.random_state)
         net.initialize(rng)
         history = History()
-        adam = SimpleNamespace(
-            solver="adam",
-            learning_rate=self.learning_rate,
-            learning_rate_init=self.learning_rate_init,
-            momentum=0.0,
-            nesterovs_momentum=False,
-            batch_size=self.batch_size,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            shuffle=True,
-            verbose=False,
+        adam = TrainingConfig.from_params(
+            self.get_params(deep=False), solver="adam", shuffle=True, verbose=False
         )
         run_solver(
             adam, net, X_centered, rng=rng, history=history, sample_weight=sample_weight

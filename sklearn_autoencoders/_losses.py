@@ -280,15 +280,30 @@ PENALTIES = {"l2": l2_penalty, "elimination": elimination_penalty}
 
 
 # -- layer penalties --------------------------------------------------------
-# Signature: ``penalty(A, delta, coefs, activation, work, direct, **params)``
-# with ``A`` the activations of the penalised layer (``n x h``), ``delta`` its
-# ``dLoss/dZ`` (the penalty adds its own), ``coefs`` the weights of the layers
-# the penalty spans (the penalised layer first), ``work`` a dict of buffers
-# (``work["rows"]``: three ``n x h`` arrays; other entries persist between
-# calls) and ``direct`` arrays shaped like ``coefs``; ``weights`` are the rows'
-# shares of the batch average (as for the losses; None: ``1 / n``). Returns
-# ``(value, wrote_direct)``; with ``wrote_direct`` the network adds ``direct``
-# to the weight gradients.
+class PenaltyContext(NamedTuple):
+    """What a layer penalty sees of one batch; ``Network`` builds it.
+
+    A layer penalty is called as ``penalty(context, **params)`` and returns
+    ``(value, wrote_direct)``: it adds its gradient with respect to the
+    layer's pre-activation to ``delta`` and, with ``wrote_direct``, has
+    written gradients with respect to the spanned layers' weights into
+    ``direct``, which the network adds to theirs.
+    """
+
+    #: Activations of the penalised layer, ``(n, h)``.
+    A: np.ndarray
+    #: ``dLoss/dZ`` of the penalised layer, ``(n, h)``; the penalty adds to it.
+    delta: np.ndarray
+    #: Weights of the layers the penalty spans, the penalised layer first.
+    coefs: list
+    #: The penalised layer's activation function.
+    activation: str
+    #: Buffers: ``work["rows"]`` three ``(n, h)`` arrays; other entries persist.
+    work: dict
+    #: Arrays shaped like ``coefs``, for gradients with respect to them.
+    direct: list
+    #: The rows' shares of the batch average (as for the losses); None: ``1/n``.
+    weights: object = None
 
 
 class LayerPenalty(NamedTuple):
@@ -318,9 +333,7 @@ def _row_mean(A, weights):
     return np.dot(weights, A).astype(np.float64)
 
 
-def kl_sparsity_penalty(
-    A, delta, coefs, activation, work, direct, *, strength, target, weights=None
-):
+def kl_sparsity_penalty(context, *, strength, target):
     """Sparsity ``strength * sum_j KL(target || mean_n a_nj)`` (Ng, 2011).
 
     The KL divergence between Bernoulli means needs activations in [0, 1]:
@@ -329,6 +342,12 @@ def kl_sparsity_penalty(
     ``strength * (-target / m_j + (1 - target) / (1 - m_j)) / n``, so the
     penalty costs one mean and one product with the derivative.
     """
+    A, delta, activation, weights = (
+        context.A,
+        context.delta,
+        context.activation,
+        context.weights,
+    )
     shift = 1.0 if activation == "tanh" else 0.0
     half = 0.5 if activation == "tanh" else 1.0
     mean = (_row_mean(A, weights) + shift) * half
@@ -339,7 +358,7 @@ def kl_sparsity_penalty(
     )
     share = 1.0 / A.shape[0] if weights is None else 1.0
     column_grad = (strength * half * share) * (-rho / mean + (1 - rho) / (1 - mean))
-    grad = slope(A, activation, work["rows"][0])
+    grad = slope(A, activation, context.work["rows"][0])
     grad *= column_grad.astype(A.dtype)
     if weights is not None:
         grad *= weights[:, None]
@@ -347,16 +366,16 @@ def kl_sparsity_penalty(
     return value, False
 
 
-def l1_activity_penalty(
-    A, delta, coefs, activation, work, direct, *, strength, weights=None
-):
+def l1_activity_penalty(context, *, strength):
     """Activity penalty ``strength * mean_n sum_j a_nj`` for ReLU units.
 
     The sparsity penalty of ReLU codes, whose mean activation has no upper
     bound for a KL divergence to compare with a target: it pushes every
     unit towards 0, where a ReLU is exactly silent.
     """
-    grad, scratch, _ = work["rows"]
+    A, delta, weights = context.A, context.delta, context.weights
+    activation = context.activation
+    grad, scratch, _ = context.work["rows"]
     np.sign(A, out=grad)
     # ReLU outputs are non-negative: their L1 norm is their sum
     if weights is None:
@@ -401,9 +420,7 @@ def _gram(X, out, copy):
     return np.matmul(X.T, copy, out=out)
 
 
-def contraction_penalty(
-    A, delta, coefs, activation, work, direct, *, strength, rows=None, weights=None
-):
+def contraction_penalty(context, *, strength, rows=None):
     """Contraction ``strength * mean_n ||J(x_n)||_F^2`` (Rifai et al., 2011).
 
     ``J`` is the Jacobian of the last spanned layer's output with respect to
@@ -424,6 +441,7 @@ def contraction_penalty(
     shuffled. ``P`` and the curvature term cost ``rows x h x h`` instead of
     ``n x h x h``; the two Gram matrices do not depend on the rows.
     """
+    A, delta, coefs, activation, work, direct, weights = context
     slopes, product, scratch = work["rows"]
     if len(coefs) == 2 and rows is not None and rows < A.shape[0]:
         A, delta = A[:rows], delta[:rows]

@@ -15,12 +15,18 @@ that block (``dE/dW = A_enc^T delta_enc + (A_dec^T delta_dec)^T``).
 
 Networks trained together share one flat vector too: ``Network.bind`` puts
 each one's parameters in a contiguous slice of it. ``SemiSupervisedNetwork``
-joins a classifier and the decoder of its first hidden layer that way; the
-decoder enters the classifier's backpropagation as a penalty on that layer
-(``ReconstructionBranch``), so the layers before it serve both heads.
+joins a classifier and the decoder of its first hidden layer that way: the
+decoder is a *head* (``ReconstructionHead``) reading that layer, owning the
+slice ``"decoder"`` of the flat vector, whose gradient enters the
+classifier's backpropagation at that layer, so the layers before it serve
+both outputs.
+
+What the training loops need from a network is written down once, as
+``TrainableNetwork``; what a head must provide, as ``Head``.
 """
 
 import math
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
@@ -32,7 +38,7 @@ from ._losses import (
     LOSSES,
     PENALTIES,
     ConsistencyLoss,
-    LayerPenalty,
+    PenaltyContext,
 )
 
 #: Rows per chunk in the allocating forward pass: bounds its memory.
@@ -134,10 +140,92 @@ def jacobian_norms(coefs, intercepts, activations, X, n_layers):
     return norms
 
 
+def encoder_layers(n_layers):
+    """How many of a mirrored autoencoder's ``n_layers`` layers encode.
+
+    An autoencoder here is ``d -> h_1 -> ... -> k -> ... -> h_1 -> d``:
+    its encoder is the first half of its layers, the last of them the code
+    layer (index ``encoder_layers(n) - 1``). The one place that says so.
+    """
+    return n_layers // 2
+
+
 def glorot_bound(fan_in, fan_out, activation):
     """Half-width of Glorot & Bengio's uniform initialisation."""
     factor = 2.0 if activation == "logistic" else 6.0
     return np.sqrt(factor / (fan_in + fan_out))
+
+
+@runtime_checkable
+class TrainableNetwork(Protocol):
+    """What the training loops (``_training``) need from a network.
+
+    ``Network`` and ``SemiSupervisedNetwork`` are the two in the package;
+    anything else with these members trains with the same loops, solvers,
+    stopping rules and callbacks.
+
+    Attributes
+    ----------
+    theta, grad : ndarray of shape (n_params,)
+        The flat parameters, updated in place by the optimizer, and the
+        gradient ``loss_and_gradient`` writes (the optimizer may use it as
+        scratch).
+    n_params : int
+    dtype : numpy dtype
+        Of ``theta``, ``grad`` and the batches.
+    warmup_epochs : int
+        Epochs during which the objective itself changes (a ramped weight):
+        their losses do not count towards a plateau.
+    """
+
+    theta: np.ndarray
+    grad: np.ndarray
+    n_params: int
+    dtype: np.dtype
+    warmup_epochs: int
+
+    def loss_and_gradient(self, X, Y, sample_weight=None):
+        """The objective on one batch; fills ``grad``, returns the loss."""
+
+    def advance(self, progress):
+        """Told the training progress, in epochs, before each step."""
+
+    def predict(self, X, n_layers=None):
+        """The forward pass (validation scores read it)."""
+
+
+@runtime_checkable
+class Head(Protocol):
+    """An extra output reading one hidden layer of a ``Network``.
+
+    A head owns its parameters (a named slice of the flat vector it is
+    bound into) and, during backpropagation, adds the gradient of its own
+    loss with respect to the layer's pre-activation to that layer's
+    ``delta``, so the layers below serve the network's output and the
+    head's alike. ``Network(heads=[...])`` calls it at ``layer``, after
+    the layer's penalty.
+
+    Attributes
+    ----------
+    layer : int
+        The layer whose output activations the head reads.
+    n_params : int
+        Size of its slice of the flat parameter vector.
+    """
+
+    layer: int
+    n_params: int
+
+    def bind(self, theta, grad):
+        """Keep the parameters (and gradient) in the given flat slices."""
+
+    def backward(self, A, delta, shares, activation, rows):
+        """Add the head's gradient to ``delta``; return its loss.
+
+        ``A`` is the layer's activations, ``delta`` its ``dLoss/dZ``,
+        ``shares`` the rows' weights (or None), ``activation`` the layer's
+        activation and ``rows`` three buffers shaped like ``A``.
+        """
 
 
 class Network:
@@ -168,7 +256,11 @@ class Network:
         A penalty on one layer's activations (``_losses.LAYER_PENALTIES``,
         its strength already bound), added to the objective; it may also
         depend on the weights of the ``n_layers - 1`` layers after it. Those
-        layers must own their weight blocks (encoder layers do).
+        layers must own their weight blocks (encoder layers do). It is
+        called with one ``_losses.PenaltyContext``.
+    heads : sequence of Head, default=()
+        Extra outputs reading hidden layers (``Head``); their losses join
+        the objective, their parameters are theirs (bound by the caller).
     dtype : numpy dtype, default=np.float64
 
     Attributes
@@ -192,6 +284,7 @@ class Network:
         penalty_scale=None,
         biases=True,
         layer_penalty=None,
+        heads=(),
         dtype=np.float64,
     ):
         self.layer_units = list(layer_units)
@@ -202,6 +295,7 @@ class Network:
         self.alpha = float(alpha)
         self.biases = biases
         self.layer_penalty = layer_penalty
+        self.heads = list(heads)
         self.dtype = np.dtype(dtype)
         self.penalty_scale = (
             None if penalty_scale is None else np.asarray(penalty_scale, self.dtype)
@@ -344,6 +438,12 @@ class Network:
             self._layer_penalty_direct = [
                 np.empty_like(self.coefs[layer]) for layer in self._penalty_span
             ]
+        self._head_rows = {
+            head.layer: [
+                np.empty((batch_size, units[head.layer]), self.dtype) for _ in range(3)
+            ]
+            for head in self.heads
+        }
         if self.alpha > 0 and not hasattr(self, "_penalty_scratch"):
             self._penalty_scratch = (
                 np.empty(self.n_weights, dtype=self.dtype),
@@ -386,18 +486,9 @@ class Network:
             shares = np.divide(
                 sample_weight, self.dtype.type(total), out=self._shares[:n_samples]
             )
-        A = [X] + [buf[:n_samples] for buf in self._A]
+        A = self._forward_batch(X)
         deltas = [buf[:n_samples] for buf in self._deltas]
         last = self.n_layers - 1
-        for layer in range(self.n_layers):
-            if sp.issparse(A[layer]):  # sparse input: a sparse x dense product
-                A[layer + 1][...] = A[layer] @ self.coefs[layer]
-            else:
-                np.matmul(A[layer], self.coefs[layer], out=A[layer + 1])
-            if self.biases:
-                A[layer + 1] += self.intercepts[layer]
-            if layer < last:
-                ACTIVATIONS[self.activations[layer]](A[layer + 1])
         loss = self._loss(
             A[-1],
             Y,
@@ -415,6 +506,9 @@ class Network:
                     A[layer + 1], delta, shares
                 )
                 loss += value
+            for head in self.heads:
+                if head.layer == layer:
+                    loss += self._apply_head(head, A[layer + 1], delta, shares)
             self._weight_gradient(layer, A[layer], delta)
             if layer == penalized and wrote_direct:
                 # later layers' blocks are complete by now (backprop runs down)
@@ -445,20 +539,45 @@ class Network:
             )
         return loss
 
+    def _forward_batch(self, X):
+        """Every layer's activations for a batch, in the reused buffers.
+
+        The last entry holds the output layer's pre-activations: the loss
+        applies the output activation (from the logits where stabler).
+        """
+        A = [X] + [buf[: X.shape[0]] for buf in self._A]
+        last = self.n_layers - 1
+        for layer in range(self.n_layers):
+            if sp.issparse(A[layer]):  # sparse input: a sparse x dense product
+                A[layer + 1][...] = A[layer] @ self.coefs[layer]
+            else:
+                np.matmul(A[layer], self.coefs[layer], out=A[layer + 1])
+            if self.biases:
+                A[layer + 1] += self.intercepts[layer]
+            if layer < last:
+                ACTIVATIONS[self.activations[layer]](A[layer + 1])
+        return A
+
     def _apply_layer_penalty(self, A_out, delta, shares):
         """Add the layer penalty's part to ``delta``; ``(value, wrote_direct)``."""
         n_samples = A_out.shape[0]
         work = self._layer_penalty_work
         work["rows"] = [buf[:n_samples] for buf in self._layer_penalty_rows]
-        return self.layer_penalty.function(
+        context = PenaltyContext(
             A_out,
             delta,
             [self.coefs[layer] for layer in self._penalty_span],
             self.activations[self.layer_penalty.layer],
             work,
             self._layer_penalty_direct,
-            weights=shares,
+            shares,
         )
+        return self.layer_penalty.function(context)
+
+    def _apply_head(self, head, A_out, delta, shares):
+        """Add a head's gradient to ``delta``; returns its loss."""
+        rows = [buf[: A_out.shape[0]] for buf in self._head_rows[head.layer]]
+        return head.backward(A_out, delta, shares, self.activations[head.layer], rows)
 
     def _weight_gradient(self, layer, A_in, delta):
         block, transposed = self.block_of[layer]
@@ -489,38 +608,45 @@ class Network:
         """Told the training progress (in epochs) before each step; no-op here."""
 
 
-class ReconstructionBranch:
-    """A decoder reading one layer of a network, trained as that layer's penalty.
+class ReconstructionHead:
+    """A decoder reading one layer of a network: a ``Head``.
 
-    ``weight * loss(decoder(A[rows]), targets)``: the decoder (a ``Network``
-    whose parameters live beside its host's) reconstructs ``targets`` from
-    the rows ``rows`` of the host layer's activations ``A``. Used as the
-    ``function`` of a ``LayerPenalty``, it adds its gradient with respect to
-    the layer's pre-activation to the host's ``delta``, so the host's
-    backpropagation carries the reconstruction error to every earlier
-    layer: the encoder is shared by the host's head and the decoder.
-    ``rows`` and ``targets`` are set before each step.
+    ``weight * loss(decoder(A[rows]), targets)``: the decoder (a
+    ``Network`` whose parameters live beside its host's, in the slice the
+    joint network names ``"decoder"``) reconstructs ``targets`` from the
+    rows ``rows`` of the host layer's activations ``A``. It adds its
+    gradient with respect to the layer's pre-activation to the host's
+    ``delta``, so the host's backpropagation carries the reconstruction
+    error to every earlier layer: the encoder is shared by the host's
+    output and the decoder. ``rows`` and ``targets`` are set before each
+    step.
     """
 
-    def __init__(self, decoder, weight):
+    def __init__(self, decoder, weight, layer=0):
         self.decoder = decoder
         self.weight = float(weight)
+        self.layer = layer
+        self.n_params = decoder.n_params
         self.rows, self.targets = slice(0, 0), None
 
-    def __call__(self, A, delta, coefs, activation, work, direct, weights=None):
+    def bind(self, theta, grad):
+        """Keep the decoder's parameters in the given flat slices."""
+        self.decoder.bind(theta, grad)
+
+    def backward(self, A, delta, shares, activation, rows):
         H = A[self.rows]
-        back, scratch, _ = (buf[: H.shape[0]] for buf in work["rows"])
+        back, scratch, _ = (buf[: H.shape[0]] for buf in rows)
         value = self.decoder.loss_and_gradient(
             H,
             self.targets,
             input_delta=back,
-            sample_weight=self._row_weights(weights, H.shape[0]),
+            sample_weight=self._row_weights(shares, H.shape[0]),
         )
         self.decoder.grad *= self.weight
         back *= self.weight
         DERIVATIVES[activation](H, back, scratch)
         delta[self.rows] += back
-        return self.weight * value, False
+        return self.weight * value
 
     def _row_weights(self, weights, n_rows):
         """The host's row shares for the decoder's rows, summing to ``n_rows``.
@@ -547,7 +673,7 @@ class SemiSupervisedNetwork:
     * optionally ``reconstruction_weight`` times the loss of a decoder that
       reconstructs the ``m`` clean rows from the first hidden layer of
       their first noisy copy (a denoising autoencoder sharing the
-      classifier's first layer; ``ReconstructionBranch``).
+      classifier's first layer; ``ReconstructionHead``).
 
     The classifier and the decoder are two ``Network`` objects whose
     parameters are contiguous slices of one flat buffer, ``theta``
@@ -561,8 +687,8 @@ class SemiSupervisedNetwork:
     Parameters
     ----------
     classifier : callable
-        ``classifier(loss, layer_penalty) -> Network``: builds the
-        classifier with the given output loss and first-layer penalty.
+        ``classifier(loss, heads) -> Network``: builds the classifier with
+        the given output loss and heads (``Network``'s ``heads``).
     classification : {'cross_entropy', 'softmax_cross_entropy'}
     consistency_weight : float
     noise : float or ndarray of shape (n_features,)
@@ -592,23 +718,26 @@ class SemiSupervisedNetwork:
         self.noise, self.rampup, self.rng = noise, rampup, rng
         if reconstruction_weight <= 0:
             decoder = None
-        self.branch = (
+        self.head = (
             None
             if decoder is None
-            else ReconstructionBranch(decoder, reconstruction_weight)
+            else ReconstructionHead(decoder, reconstruction_weight)
         )
-        penalty = None if self.branch is None else LayerPenalty(0, self.branch)
-        self.classifier = classifier(self.consistency, penalty)
+        heads = [] if self.head is None else [self.head]
+        self.classifier = classifier(self.consistency, heads)
         self.dtype = self.classifier.dtype
-        parts = [self.classifier] + ([] if decoder is None else [decoder])
-        self.n_params = sum(part.n_params for part in parts)
+        # one flat vector, a named slice per part (classifier first)
+        parts = {"classifier": self.classifier}
+        if self.head is not None:
+            parts["decoder"] = self.head
+        self.n_params = sum(part.n_params for part in parts.values())
         self.theta = np.empty(self.n_params, dtype=self.dtype)
         self.grad = np.zeros(self.n_params, dtype=self.dtype)
-        start = 0
-        for part in parts:
-            stop = start + part.n_params
-            part.bind(self.theta[start:stop], self.grad[start:stop])
-            start = stop
+        self.slices, start = {}, 0
+        for name, part in parts.items():
+            self.slices[name] = slice(start, start + part.n_params)
+            part.bind(self.theta[self.slices[name]], self.grad[self.slices[name]])
+            start += part.n_params
         self._stacked = np.empty((0, self.classifier.layer_units[0]), self.dtype)
         self.warmup_epochs = int(np.ceil(rampup))
         self.advance(0.0)
@@ -644,9 +773,9 @@ class SemiSupervisedNetwork:
             self.rng.standard_normal(dtype=self.dtype, out=copy)
             copy *= self.noise
             copy += X[n_labeled:]
-        if self.branch is not None:
-            self.branch.rows = slice(n_labeled, n_labeled + m)
-            self.branch.targets = X[n_labeled:]
+        if self.head is not None:
+            self.head.rows = slice(n_labeled, n_labeled + m)
+            self.head.targets = X[n_labeled:]
         return self.classifier.loss_and_gradient(stacked, Y, sample_weight=weights)
 
     def predict(self, X, n_layers=None):
@@ -677,7 +806,7 @@ def embed_pca(net, mean, components):
     components : ndarray of shape (k, d)
         Orthonormal rows (zero rows are allowed: unused code units).
     """
-    n_encoder = net.n_layers // 2
+    n_encoder = encoder_layers(net.n_layers)
     k = net.layer_units[n_encoder]
     P = components.T.astype(net.dtype)
     mu = mean.astype(net.dtype)

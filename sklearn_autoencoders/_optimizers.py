@@ -11,6 +11,7 @@ training loop sets ``learning_rate`` from it before every step, and
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -64,6 +65,13 @@ class SGDOptimizer:
         self.momentum = float(momentum)
         self.nesterov = nesterov
         self.velocity = np.zeros(n_params, dtype=dtype)
+
+    #: What a training checkpoint copies (``_training_parts.Checkpoint``):
+    #: the arrays, and the scalars that change as training goes (the
+    #: schedule holds the adaptive rate). An attribute not named here is
+    #: not rolled back after a divergence.
+    state_arrays = ("velocity",)
+    state_scalars = ("learning_rate", "rate_factor", "schedule")
 
     def flush_subnormals(self, theta):
         """Zero the subnormal entries of ``theta`` and of the velocity."""
@@ -121,6 +129,10 @@ class AdamOptimizer:
         self.M = np.zeros(n_params, dtype=dtype)
         self.V = np.zeros(n_params, dtype=dtype)
 
+    #: What a training checkpoint copies (see ``SGDOptimizer``).
+    state_arrays = ("M", "V")
+    state_scalars = ("t", "learning_rate", "rate_factor", "schedule")
+
     def flush_subnormals(self, theta):
         """Zero the subnormal entries of ``theta`` and of both moments."""
         flush_subnormals(theta, self.M, self.V)
@@ -143,15 +155,70 @@ class AdamOptimizer:
         theta -= grad
 
 
-def make_optimizer(
-    solver, n_params, dtype, learning_rate, momentum, nesterov, schedule=None
-):
-    """The stochastic optimizer named by ``solver`` ('adam' or 'sgd')."""
-    if solver == "adam":
-        return AdamOptimizer(n_params, dtype, learning_rate, schedule=schedule)
+def _make_adam(n_params, dtype, learning_rate, momentum, nesterov, schedule):
+    return AdamOptimizer(n_params, dtype, learning_rate, schedule=schedule)
+
+
+def _make_sgd(n_params, dtype, learning_rate, momentum, nesterov, schedule):
     return SGDOptimizer(
         n_params, dtype, learning_rate, momentum, nesterov, schedule=schedule
     )
+
+
+def _step_size_hint(advice=""):
+    def hint(learning_rate_init, name):
+        return (
+            f"The learning rate (learning_rate_init={learning_rate_init}) is "
+            f"probably too large for solver='{name}': lower it or scale the "
+            f"inputs (for example with StandardScaler){advice}."
+        )
+
+    return hint
+
+
+def _lbfgs_hint(learning_rate_init, name):
+    return "Scale the inputs (for example with StandardScaler) or raise alpha."
+
+
+@dataclass(frozen=True)
+class Solver:
+    """What the engine and the estimators need to know of a solver.
+
+    Attributes
+    ----------
+    name : str
+        The ``solver`` parameter's value.
+    stochastic : bool
+        Minibatch epochs (``fit_stochastic``): ``partial_fit``, early
+        stopping, sparse input read batch by batch and fresh noise per
+        batch. Otherwise a full-batch solver (``fit_lbfgs``).
+    make_optimizer : callable or None
+        ``(n_params, dtype, learning_rate, momentum, nesterov, schedule)``
+        -> optimizer, for a stochastic solver.
+    hint : callable
+        ``(learning_rate_init, name) -> str``: the advice a divergence
+        error ends with.
+    """
+
+    name: str
+    stochastic: bool
+    make_optimizer: object
+    hint: object
+
+    def divergence_hint(self, learning_rate_init):
+        """What to tell the user when training with this solver diverges."""
+        return self.hint(learning_rate_init, self.name)
+
+
+#: The solvers by name: the one place that says what each one is.
+SOLVERS = {
+    "adam": Solver("adam", True, _make_adam, _step_size_hint()),
+    "sgd": Solver("sgd", True, _make_sgd, _step_size_hint(", or use solver='adam'")),
+    "lbfgs": Solver("lbfgs", False, None, _lbfgs_hint),
+}
+
+#: Names of the solvers that train by minibatch epochs.
+STOCHASTIC_SOLVERS = tuple(name for name, s in SOLVERS.items() if s.stochastic)
 
 
 def keep_leading_parameters(optimizer, n_params):

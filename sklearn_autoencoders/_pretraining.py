@@ -67,16 +67,16 @@ def reconstruction_output(X, out_activation="auto", loss="auto"):
     return {"out_activation": out_activation, "loss": loss}
 
 
-def layer_autoencoder(template, n_components, activation, first_layer, max_iter, seed):
-    """A shallow autoencoder for one layer, cloned from ``template``.
+def layer_parameters(n_components, activation, first_layer, max_iter, seed):
+    """The parameters one layer's shallow autoencoder overrides in its template.
 
     Whatever the template's own defaults, the layer is shallow (no hidden
     layer, no early stopping, no standardisation of its input: the deep
     network has already put the data on scale) and its code layer gets the
-    deep network's activation for that layer. Only
-    the first layer reconstructs the raw input with the template's output
-    activation and loss; deeper layers reconstruct hidden activations, which
-    need an identity output and the squared error.
+    deep network's activation for that layer. Only the first layer
+    reconstructs the raw input with the template's output activation and
+    loss; deeper layers reconstruct hidden activations, which need an
+    identity output and the squared error.
     """
     params = dict(
         n_components=n_components,
@@ -91,6 +91,15 @@ def layer_autoencoder(template, n_components, activation, first_layer, max_iter,
     )
     if not first_layer:
         params.update(out_activation="identity", loss="squared_error")
+    return params
+
+
+def layer_autoencoder(template, n_components, activation, first_layer, max_iter, seed):
+    """A shallow autoencoder for one layer, cloned from ``template``.
+
+    Its parameters are the template's with ``layer_parameters`` in force.
+    """
+    params = layer_parameters(n_components, activation, first_layer, max_iter, seed)
     return clone(template).set_params(**params)
 
 

@@ -10,8 +10,10 @@ from numbers import Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._autoencoder import AutoencoderTransformer
+from ._autoencoder import AutoencoderTransformer, NoisyInputMixin
 from ._losses import LAYER_PENALTIES, LayerPenalty
+from ._network import encoder_layers
+from ._noise import NOISE_TYPES
 
 #: ``sparsity_weight='auto'`` is this times ``n_features``: the
 #: reconstruction loss sums over the features, so the penalty keeps the same
@@ -41,7 +43,7 @@ def _auto_weight(weight, per_feature, n_features):
     return per_feature * n_features if weight == "auto" else weight
 
 
-class SparseAutoencoder(AutoencoderTransformer):
+class SparseAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     """Autoencoder whose code units are kept mostly silent.
 
     A sparse autoencoder (Ng, 2011) adds to the reconstruction loss the
@@ -78,6 +80,16 @@ class SparseAutoencoder(AutoencoderTransformer):
         n_features`` (``1.5e-4 * n_features`` for the L1 penalty of ReLU
         codes): the reconstruction loss sums over the features, so the
         penalty keeps its weight against it whatever their number.
+
+    noise : {'gaussian', 'masking', 'salt_and_pepper'} or None, default=None
+        Input noise, as in ``DenoisingAutoencoder``: each minibatch's
+        inputs are corrupted while the targets stay clean, so the penalty
+        and the denoising criterion combine. ``None`` trains on clean
+        inputs.
+
+    noise_level : float or 'auto', default='auto'
+        Standard deviation for ``'gaussian'``; the corrupted fraction, in
+        [0, 1), for the other two. ``'auto'``: as ``DenoisingAutoencoder``.
 
     hidden_layer_sizes : array-like of int or 'auto', default='auto'
         Encoder layers between the input and the code; ``'auto'`` is one
@@ -159,10 +171,10 @@ class SparseAutoencoder(AutoencoderTransformer):
         (``'pca'``) or from random weights; see ``AutoencoderTransformer``.
 
     pretraining : {'basic', 'denoising'}, default=None
-        Greedy layer-wise pre-training of a deep autoencoder; with
-        ``'basic'`` every layer's shallow autoencoder carries this
-        estimator's penalty, ``'denoising'`` layers are denoising ones
-        without it. See ``AutoencoderTransformer``.
+        Greedy layer-wise pre-training of a deep autoencoder: every
+        layer's shallow autoencoder carries this estimator's penalty, and
+        with ``'denoising'`` also input noise (``noise``, or masking 30% of
+        the entries when ``noise=None``). See ``AutoencoderTransformer``.
 
     pretrain_max_iter : int, default=50
         Epochs of each layer's pre-training.
@@ -212,6 +224,10 @@ class SparseAutoencoder(AutoencoderTransformer):
     pretraining_loss_curves_ : list of list of float
         The loss curve of each layer's pre-training.
 
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Column minima and maxima seen in training, only with a ``noise``
+        (the 'pepper' and 'salt' values).
+
     n_features_in_ : int
         Number of features seen during ``fit``.
 
@@ -243,6 +259,8 @@ class SparseAutoencoder(AutoencoderTransformer):
             Interval(Real, 0, None, closed="left"),
             StrOptions({"auto"}),
         ],
+        "noise": [StrOptions(set(NOISE_TYPES)), None],
+        "noise_level": NoisyInputMixin._noise_constraints["noise_level"],
     }
 
     _layer_penalty_params = ("sparsity_target", "sparsity_weight")
@@ -253,6 +271,8 @@ class SparseAutoencoder(AutoencoderTransformer):
         *,
         sparsity_target=0.1,
         sparsity_weight="auto",
+        noise=None,
+        noise_level="auto",
         hidden_layer_sizes="auto",
         activation="relu",
         code_activation="logistic",
@@ -313,19 +333,26 @@ class SparseAutoencoder(AutoencoderTransformer):
         )
         self.sparsity_target = sparsity_target
         self.sparsity_weight = sparsity_weight
+        self.noise = noise
+        self.noise_level = noise_level
+
+    def _parameter_problems(self, incremental):
+        problems = super()._parameter_problems(incremental)
+        _, activations, _ = self._architecture(1, self._planned_output())
+        if activations[encoder_layers(len(activations)) - 1] == "identity":
+            problems.append(
+                "SparseAutoencoder needs a code with a silent state: set "
+                "code_activation to 'logistic', 'tanh' or 'relu', not 'identity'."
+            )
+        return problems
 
     def _layer_penalty(self, activations, n_features):
-        code_layer = len(activations) // 2 - 1
+        code_layer = encoder_layers(len(activations)) - 1
         code = activations[code_layer]
         per_feature = (
             AUTO_ACTIVITY_PER_FEATURE if code == "relu" else AUTO_SPARSITY_PER_FEATURE
         )
         strength = _auto_weight(self.sparsity_weight, per_feature, n_features)
-        if code == "identity":
-            raise ValueError(
-                "SparseAutoencoder needs a code with a silent state: set "
-                "code_activation to 'logistic', 'tanh' or 'relu', not 'identity'."
-            )
         if code == "relu":
             penalty = partial(LAYER_PENALTIES["l1_activity"], strength=strength)
         else:
@@ -337,7 +364,7 @@ class SparseAutoencoder(AutoencoderTransformer):
         return LayerPenalty(code_layer, penalty)
 
 
-class ContractiveAutoencoder(AutoencoderTransformer):
+class ContractiveAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     """Autoencoder whose codes change little when the input changes little.
 
     A contractive autoencoder (Rifai et al., 2011) adds to the
@@ -374,6 +401,16 @@ class ContractiveAutoencoder(AutoencoderTransformer):
     contraction_weight : float or 'auto', default='auto'
         Weight ``lambda`` of the contraction penalty. ``'auto'`` is ``2e-4 *
         n_features``, chosen on validation splits of digits and MNIST.
+
+    noise : {'gaussian', 'masking', 'salt_and_pepper'} or None, default=None
+        Input noise, as in ``DenoisingAutoencoder``: each minibatch's
+        inputs are corrupted while the targets stay clean, so the penalty
+        and the denoising criterion combine. ``None`` trains on clean
+        inputs.
+
+    noise_level : float or 'auto', default='auto'
+        Standard deviation for ``'gaussian'``; the corrupted fraction, in
+        [0, 1), for the other two. ``'auto'``: as ``DenoisingAutoencoder``.
 
     hidden_layer_sizes : array-like of int or 'auto', default='auto'
         Encoder layers between the input and the code; ``'auto'`` is one
@@ -460,10 +497,10 @@ class ContractiveAutoencoder(AutoencoderTransformer):
         (``'pca'``) or from random weights; see ``AutoencoderTransformer``.
 
     pretraining : {'basic', 'denoising'}, default=None
-        Greedy layer-wise pre-training of a deep autoencoder; with
-        ``'basic'`` every layer's shallow autoencoder carries this
-        estimator's penalty, ``'denoising'`` layers are denoising ones
-        without it. See ``AutoencoderTransformer``.
+        Greedy layer-wise pre-training of a deep autoencoder: every
+        layer's shallow autoencoder carries this estimator's penalty, and
+        with ``'denoising'`` also input noise (``noise``, or masking 30% of
+        the entries when ``noise=None``). See ``AutoencoderTransformer``.
 
     pretrain_max_iter : int, default=50
         Epochs of each layer's pre-training.
@@ -513,6 +550,10 @@ class ContractiveAutoencoder(AutoencoderTransformer):
     pretraining_loss_curves_ : list of list of float
         The loss curve of each layer's pre-training.
 
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Column minima and maxima seen in training, only with a ``noise``
+        (the 'pepper' and 'salt' values).
+
     n_features_in_ : int
         Number of features seen during ``fit``.
 
@@ -540,6 +581,8 @@ class ContractiveAutoencoder(AutoencoderTransformer):
             Interval(Real, 0, None, closed="left"),
             StrOptions({"auto"}),
         ],
+        "noise": [StrOptions(set(NOISE_TYPES)), None],
+        "noise_level": NoisyInputMixin._noise_constraints["noise_level"],
     }
 
     _layer_penalty_params = ("contraction_weight",)
@@ -549,6 +592,8 @@ class ContractiveAutoencoder(AutoencoderTransformer):
         n_components=32,
         *,
         contraction_weight="auto",
+        noise=None,
+        noise_level="auto",
         hidden_layer_sizes="auto",
         activation="tanh",
         code_activation=None,
@@ -608,6 +653,8 @@ class ContractiveAutoencoder(AutoencoderTransformer):
             standardize=standardize,
         )
         self.contraction_weight = contraction_weight
+        self.noise = noise
+        self.noise_level = noise_level
 
     def _layer_penalty(self, activations, n_features):
         strength = _auto_weight(
@@ -615,13 +662,13 @@ class ContractiveAutoencoder(AutoencoderTransformer):
         )
         # shuffled minibatches: the Jacobian terms on a random part of each
         # batch; a deterministic objective (L-BFGS) or fixed batches: all rows
-        stochastic = self.solver != "lbfgs" and self.shuffle
+        stochastic = self._stochastic and self.shuffle
         penalty = partial(
             LAYER_PENALTIES["contraction"],
             strength=strength,
             rows=CONTRACTION_ROWS if stochastic else None,
         )
-        n_encoder = len(activations) // 2
+        n_encoder = encoder_layers(len(activations))
         # exact through a linear code after one hidden layer (the default)
         exact_span = n_encoder == 2 and activations[1] == "identity"
         return LayerPenalty(0, penalty, 2 if exact_span else 1)

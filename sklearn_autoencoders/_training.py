@@ -1,25 +1,26 @@
 """Training loops shared by every estimator.
 
 ``fit_stochastic`` runs minibatch epochs with an optimizer from
-``_optimizers`` and its learning-rate schedule from ``_schedules``, with
-convergence on ``tol``/``n_iter_no_change``, early
-stopping on a validation score (best parameters restored), an optional
-input-corruption hook, and divergence detection. ``fit_lbfgs`` minimises
-the full-batch objective with SciPy's L-BFGS-B. ``run_solver`` picks one of
-them, and the optimizer, from an estimator's hyperparameters: the one place
-where the estimators hand their settings to the engine.
+``_optimizers`` and its learning-rate schedule from ``_schedules``. The
+loop itself only draws each epoch's order and runs its batches
+(``run_epoch``); convergence on ``tol``/``n_iter_no_change``, early
+stopping on a validation score (best parameters restored), the divergence
+guard, the verbose log, scikit-learn's callbacks and interruption are the
+parts of ``_training_parts``, told what happened after every epoch.
+``fit_lbfgs`` minimises the full-batch objective with SciPy's L-BFGS-B,
+sharing the callbacks, the verbose lines and the history. ``run_solver``
+picks one of them, and the optimizer, from a ``TrainingConfig``: the one
+place where the estimators' settings reach the engine.
 
-Both loops work on a ``Network`` in place. They never touch an estimator: the
-estimator copies the result into its attributes only when training
-succeeded, so a failed ``fit`` leaves a fitted model as it was.
+What the loops need from a network is ``TrainableNetwork``
+(``_network``): the loops never touch an estimator, which copies the
+result into its attributes only when training succeeded, so a failed
+``fit`` leaves a fitted model as it was.
 """
 
-import contextlib
-import contextvars
-import copy
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,83 +28,92 @@ from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
-from ._optimizers import make_optimizer
+from ._optimizers import SOLVERS
 from ._schedules import make_schedule
-from ._validation import divergence_hint, resolve_batch_size
+from ._training_parts import (
+    DIVERGENCE_FACTOR,
+    MAX_STEP_CUTS,
+    STEP_CUT,
+    CallbacksBridge,
+    DivergenceError,
+    DivergenceGuard,
+    History,
+    Interruption,
+    LossImprovement,
+    PlateauRule,
+    TrainingPart,
+    ValidationStopping,
+    VerboseLog,
+    check_finite,
+    log,
+    stage_prefix,
+    training_stage,
+)
+from ._validation import resolve_batch_size
 
-_STAGE = contextvars.ContextVar("sklearn_autoencoders_training_stage", default="")
+__all__ = [
+    "DIVERGENCE_FACTOR",
+    "MAX_STEP_CUTS",
+    "STEP_CUT",
+    "DivergenceError",
+    "EpochLoop",
+    "History",
+    "TrainingConfig",
+    "TrainingPart",
+    "fit_lbfgs",
+    "fit_stochastic",
+    "fitted_history_attributes",
+    "run_solver",
+    "training_stage",
+]
 
 
-@contextlib.contextmanager
-def training_stage(label):
-    """Name the training stage in verbose lines and warnings.
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The settings a training run reads, built once from an estimator's parameters.
 
-    ``with training_stage("pre-training layer 2/3"): ae.fit(H)`` prefixes
-    everything the training loops print or warn inside it; stages nest
-    (``"fine-tuning"`` of a model itself pre-trained inside another stage
-    reads ``"outer > fine-tuning"``). ``None`` names no stage.
+    The field names are the estimators' parameter names, so
+    ``TrainingConfig.from_params(estimator.get_params())`` is the whole
+    hand-over: the engine never reads an estimator.
     """
-    if label is None:
-        yield
-        return
-    outer = _STAGE.get()
-    token = _STAGE.set(f"{outer} > {label}" if outer else label)
-    try:
-        yield
-    finally:
-        _STAGE.reset(token)
 
+    solver: str = "adam"
+    learning_rate: str = "constant"
+    learning_rate_init: float = 1e-3
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    batch_size: object = "auto"
+    max_iter: int = 200
+    tol: float = 1e-4
+    n_iter_no_change: int = 10
+    shuffle: bool = True
+    verbose: bool = False
 
-def _stage_prefix():
-    label = _STAGE.get()
-    return f"{label}: " if label else ""
+    @classmethod
+    def from_params(cls, params, **overrides):
+        """The fields found in ``params`` (``get_params()``), then ``overrides``."""
+        names = {f.name for f in fields(cls)}
+        settings = {k: v for k, v in params.items() if k in names}
+        return cls(**{**settings, **overrides})
 
+    @property
+    def divergence_hint(self):
+        """What to tell the user when training with these settings diverges."""
+        return SOLVERS[self.solver].divergence_hint(self.learning_rate_init)
 
-class DivergenceError(FloatingPointError):
-    """Training diverged, and cutting the learning rate did not help.
-
-    Raised by every minibatch solver when an epoch (1) produces a
-    non-finite loss or non-finite parameters, or (2) drives the loss above
-    1 000 times its scale at the start of training, still-finite but
-    runaway, and this happens again after the learning rate was divided by
-    10 twice (each divergence first goes back to the best epoch with a
-    smaller rate, with a warning). L-BFGS raises it on a non-finite result.
-    The estimator is left as it was before the call.
-    """
-
-
-@dataclass
-class History:
-    """What training has seen so far; carried across ``partial_fit`` calls."""
-
-    loss_curve: list = field(default_factory=list)
-    validation_scores: list = None
-    best_loss: float = np.inf
-    best_validation_score: float = -np.inf
-    no_improvement_count: int = 0
-    n_iter: int = 0
-
-    def copy(self):
-        return History(
-            list(self.loss_curve),
-            None if self.validation_scores is None else list(self.validation_scores),
-            self.best_loss,
-            self.best_validation_score,
-            self.no_improvement_count,
-            self.n_iter,
+    def make_optimizer(self, n_params, dtype):
+        """A fresh optimizer of ``solver`` with its learning-rate schedule."""
+        schedule = make_schedule(
+            self.learning_rate, self.learning_rate_init, self.max_iter
         )
-
-
-#: A loss this many times above its scale at the start of training counts
-#: as divergence, even while it is still finite.
-DIVERGENCE_FACTOR = 1e3
-
-#: After a diverging epoch, training goes back to the start of the epoch with
-#: the lowest loss and goes on with the learning rate divided by
-#: ``STEP_CUT``, at most ``MAX_STEP_CUTS`` times per training run; only then
-#: does it stop with ``DivergenceError``.
-STEP_CUT = 10.0
-MAX_STEP_CUTS = 2
+        return SOLVERS[self.solver].make_optimizer(
+            n_params,
+            dtype,
+            self.learning_rate_init,
+            self.momentum,
+            self.nesterovs_momentum,
+            schedule,
+        )
 
 
 def fitted_history_attributes(history):
@@ -126,20 +136,6 @@ def fitted_history_attributes(history):
             history.best_validation_score if stopped_early else None
         ),
     }
-
-
-def _check_finite(loss, theta, epoch, hint, limit=np.inf):
-    if not np.isfinite(loss) or (theta is not None and not np.isfinite(theta).all()):
-        what = "loss" if not np.isfinite(loss) else "parameters"
-        raise DivergenceError(
-            f"Training diverged at epoch {epoch}: the {what} became non-finite "
-            f"(loss={loss}). {hint}"
-        )
-    if loss > limit:
-        raise DivergenceError(
-            f"Training diverged at epoch {epoch}: the loss grew to {loss:.3g}, "
-            f"over {DIVERGENCE_FACTOR:.0e} times its scale at the start. {hint}"
-        )
 
 
 def _divergence_limit(loss, Y):
@@ -263,16 +259,16 @@ def _semi_supervised_reader(X, Y, labeled, batch_size, dtype, rng, sample_weight
     return read
 
 
-def _run_epoch(
-    net, optimizer, read_batch, order, contiguous, batch_size, epoch, limit, hint
-):
-    """One pass over the rows in ``order``; returns ``(mean loss, limit)``.
+def run_epoch(loop, read_batch, order, contiguous, batch_size):
+    """One pass over the rows in ``order``; returns the epoch's mean loss.
 
     Sets the learning rate from the schedule before every step. Raises
     ``DivergenceError`` as soon as a batch's loss, or the parameters at the
-    end, say that training has diverged; ``limit`` is fixed by the first
-    batch of the run.
+    end, say that training has diverged; ``loop.limit`` is fixed by the
+    first batch of the run.
     """
+    net, optimizer = loop.net, loop.optimizer
+    epoch = loop.history.n_iter + 1
     n_samples = len(order)
     n_batches = -(-n_samples // batch_size)
     accumulated = total = 0.0
@@ -281,9 +277,9 @@ def _run_epoch(
         progress = epoch - 1 + (batch + 1) / n_batches
         net.advance(progress)
         loss = net.loss_and_gradient(X_batch, Y_batch, sample_weight=weights)
-        if limit is None:
-            limit = _divergence_limit(loss, Y_batch)
-        _check_finite(loss, None, epoch, hint, limit)
+        if loop.limit is None:
+            loop.limit = _divergence_limit(loss, Y_batch)
+        check_finite(loss, None, epoch, loop.hint, loop.limit)
         optimizer.learning_rate = optimizer.rate_factor * optimizer.schedule.rate(
             progress
         )
@@ -297,46 +293,89 @@ def _run_epoch(
         accumulated += loss * size
         total += size
     loss = accumulated / total
-    _check_finite(loss, net.theta, epoch, hint)
-    return loss, limit
+    check_finite(loss, net.theta, epoch, loop.hint)
+    return loss
 
 
-class _Checkpoint:
-    """A state training can go back to: parameters, optimizer, history.
+class EpochLoop:
+    """Epochs of minibatch training, and the parts told what happens.
 
-    Its arrays are allocated on the first ``save`` and overwritten by later
-    ones, so checkpointing every epoch allocates nothing in steady state.
+    The state a part may read or change: ``net``, ``optimizer``,
+    ``history``, ``verbose``, ``monitor`` (the improvement rule, one of
+    the parts), ``parts``, ``epochs_run`` (this call's epochs), and after
+    each epoch ``loss``, ``improved_loss`` (no higher than any before),
+    ``improved`` (by the monitor's rule) and ``message`` (the verbose
+    line so far); ``converged`` and ``interrupted`` say how it ended.
     """
 
-    def __init__(self):
-        self.arrays = None
+    #: ``warnings.warn`` level of the parts' warnings: the caller of
+    #: ``fit_stochastic`` (part method, loop method, ``run``, fit_stochastic).
+    stacklevel = 5
 
-    def save(self, net, optimizer, history, epochs_run, best_theta):
-        state = vars(optimizer)
-        live = {"theta": net.theta, "best_theta": best_theta}
-        live.update((k, v) for k, v in state.items() if isinstance(v, np.ndarray))
-        live = {k: v for k, v in live.items() if v is not None}
-        if self.arrays is None:
-            self.arrays = {k: np.empty_like(v) for k, v in live.items()}
-        for name, array in live.items():
-            np.copyto(self.arrays[name], array)
-        # scalars and the schedule (whose 'adaptive' rate is state too)
-        self.optimizer = {
-            k: copy.deepcopy(v) for k, v in state.items() if k not in self.arrays
-        }
-        self.history = history.copy()
-        self.epochs_run = epochs_run
-        return self
+    def __init__(self, net, optimizer, history, monitor, parts, verbose, hint):
+        self.net, self.optimizer, self.history = net, optimizer, history
+        self.monitor, self.parts = monitor, [monitor, *parts]
+        self.verbose, self.hint = verbose, hint
+        self.epochs_run, self.limit = 0, None
+        self.converged = self.interrupted = False
 
-    def restore(self, net, optimizer, history, best_theta):
-        """Put the saved state back in place; returns its epoch count."""
-        state = vars(optimizer)
-        for name, array in self.arrays.items():
-            target = {"theta": net.theta, "best_theta": best_theta}.get(name)
-            np.copyto(state[name] if target is None else target, array)
-        state.update(copy.deepcopy(self.optimizer))
-        vars(history).update(vars(self.history.copy()))
-        return self.epochs_run
+    def notify(self, hook, *args):
+        """Call ``hook`` on every part; the unwinding hooks in reverse order."""
+        unwinding = hook in ("on_divergence", "on_interrupt", "on_train_end")
+        for part in reversed(self.parts) if unwinding else self.parts:
+            getattr(part, hook)(self, *args)
+
+    def run(self, n_epochs, draw_order, run_batches):
+        """``n_epochs`` epochs: draw the order, run the batches, tell the parts."""
+        self.notify("on_train_begin")
+        try:
+            with np.errstate(all="ignore"):
+                while self.epochs_run < n_epochs:
+                    order = draw_order()
+                    self.notify("on_epoch_begin")
+                    try:
+                        self.loss = run_batches(order)
+                    except DivergenceError as error:
+                        self.notify("on_divergence", error)
+                        continue
+                    self.record()
+                    if any(part.on_epoch_end(self) for part in self.parts):
+                        break  # the parts after the one that stopped are not told
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self.notify("on_interrupt")
+        self.notify("on_train_end")
+
+    def record(self):
+        """Write the finished epoch into the history and judge it."""
+        history = self.history
+        self.epochs_run += 1
+        self.improved_loss = self.loss <= history.best_loss
+        history.n_iter += 1
+        self.optimizer.flush_subnormals(self.net.theta)
+        history.loss_curve.append(self.loss)
+        self.message = f"Epoch {history.n_iter}, loss = {self.loss:.8f}"
+        self.improved = self.monitor.improved(self)
+        if history.n_iter <= self.net.warmup_epochs:
+            # the objective itself still changes (a ramped weight): only
+            # losses after this epoch compare with this one
+            history.best_loss = self.loss
+        history.best_loss = min(history.best_loss, self.loss)
+
+
+def _epoch_rows(X, Y, labeled, train_indices, sample_weight):
+    """``(Y, labeled, train_indices)`` with held-out and weight-0 rows left out."""
+    if labeled is not None:
+        if train_indices is not None:
+            labeled, Y = labeled[train_indices], Y[train_indices]
+        train_indices = None
+        if sample_weight is not None:
+            kept = sample_weight[labeled] > 0
+            labeled, Y = labeled[kept], Y[kept]
+    if sample_weight is not None and not (sample_weight > 0).all():
+        rows = np.arange(X.shape[0]) if train_indices is None else train_indices
+        train_indices = rows[sample_weight[rows] > 0]
+    return Y, labeled, train_indices
 
 
 def fit_stochastic(
@@ -361,12 +400,13 @@ def fit_stochastic(
     verbose=False,
     incremental=False,
     divergence_hint="",
+    parts=(),
 ):
     """Minibatch training of ``net`` in place.
 
     Parameters
     ----------
-    net : Network
+    net : TrainableNetwork
     X : ndarray of shape (n_samples, n_features)
         Inputs, of the network's dtype. Rows are gathered batch by batch,
         so ``X`` may be a memory map.
@@ -386,7 +426,8 @@ def fit_stochastic(
         Rows to train on (the rest held out); all rows by default.
     validation_score : callable, default=None
         ``validation_score(net) -> float``, higher is better. When given,
-        stopping follows it and the best parameters are restored.
+        stopping follows it and the best parameters are restored
+        (``ValidationStopping``).
     corrupt : callable, default=None
         ``corrupt(clean, out, rng)`` writes a corrupted copy of the batch
         into ``out``; the network sees ``out``, the targets stay clean.
@@ -411,185 +452,46 @@ def fit_stochastic(
         One epoch, no convergence warning (``partial_fit``).
     divergence_hint : str
         Appended to the error raised when training diverges.
+    parts : sequence of TrainingPart, default=()
+        More parts told what happens (a stopping rule of your own), after
+        the built-in ones.
     """
-    if labeled is not None:
-        if train_indices is not None:
-            labeled, Y = labeled[train_indices], Y[train_indices]
-        train_indices = None
-        if sample_weight is not None:
-            kept = sample_weight[labeled] > 0
-            labeled, Y = labeled[kept], Y[kept]
-    if sample_weight is not None and not (sample_weight > 0).all():
-        rows = np.arange(X.shape[0]) if train_indices is None else train_indices
-        train_indices = rows[sample_weight[rows] > 0]
+    Y, labeled, train_indices = _epoch_rows(X, Y, labeled, train_indices, sample_weight)
     n_samples = X.shape[0] if train_indices is None else len(train_indices)
     batch_size = min(batch_size, n_samples)
-    order = np.arange(n_samples) if train_indices is None else train_indices
     if labeled is None:
-        next_batch = _batch_reader(
-            X, Y, batch_size, net.dtype, corrupt, rng, sample_weight
-        )
+        read = _batch_reader(X, Y, batch_size, net.dtype, corrupt, rng, sample_weight)
     else:
-        next_batch = _semi_supervised_reader(
+        read = _semi_supervised_reader(
             X, Y, labeled, batch_size, net.dtype, rng, sample_weight
         )
-    early_stopping = validation_score is not None
-    best_theta = net.theta.copy() if early_stopping else None
-    if early_stopping and history.validation_scores is None:
-        history.validation_scores = []
-        # The starting point competes too: a network that starts as PCA
-        # (or from pre-training) is kept if no epoch beats it on held-out data.
-        history.best_validation_score = float(validation_score(net))
-    start = time.perf_counter()
-    limit = None
-    n_epochs = 1 if incremental else max_iter
-    schedule = optimizer.schedule
-    epochs_run, step_cuts, converged = 0, 0, False
+    monitor = (
+        LossImprovement(tol)
+        if validation_score is None
+        else ValidationStopping(validation_score, tol)
+    )
+    builtin = [DivergenceGuard(), Interruption(), VerboseLog()]
+    if callbacks is not None:
+        builtin.append(CallbacksBridge(callbacks))
+    builtin.append(PlateauRule(tol, n_iter_no_change, max_iter, incremental))
+    loop = EpochLoop(
+        net, optimizer, history, monitor, [*builtin, *parts], verbose, divergence_hint
+    )
+    order = np.arange(n_samples) if train_indices is None else train_indices
     contiguous = not shuffle and train_indices is None
-    # Two checkpoints that swap roles: the start of this epoch, and the start
-    # of the epoch with the lowest loss so far.
-    epoch_start, last_good = _Checkpoint(), None
-    try:
-        with np.errstate(all="ignore"):
-            while epochs_run < n_epochs:
-                if shuffle:
-                    order = rng.permutation(order)
-                # An epoch's loss is measured along it, from its start: the
-                # start of the best epoch is the state to come back to.
-                epoch_start.save(net, optimizer, history, epochs_run, best_theta)
-                if last_good is None:
-                    last_good = _Checkpoint().save(
-                        net, optimizer, history, epochs_run, best_theta
-                    )
-                if callbacks is not None:
-                    callbacks.begin()
-                try:
-                    loss, limit = _run_epoch(
-                        net,
-                        optimizer,
-                        next_batch,
-                        order,
-                        contiguous,
-                        batch_size,
-                        history.n_iter + 1,
-                        limit,
-                        divergence_hint,
-                    )
-                except DivergenceError as error:
-                    if callbacks is not None:
-                        callbacks.abandon()
-                    if step_cuts == MAX_STEP_CUTS:
-                        raise DivergenceError(
-                            f"{error} (The step had already been divided by "
-                            f"{STEP_CUT**step_cuts:g}.)"
-                        ) from None
-                    # An unlucky scale or depth should slow training, not
-                    # end it; a wild learning rate still fails above.
-                    step_cuts += 1
-                    diverged_at = history.n_iter + 1
-                    epochs_run = last_good.restore(net, optimizer, history, best_theta)
-                    optimizer.rate_factor = STEP_CUT**-step_cuts
-                    warnings.warn(
-                        f"{_stage_prefix()}Training diverged at epoch "
-                        f"{diverged_at}; going on from epoch {history.n_iter} "
-                        "with the learning rate "
-                        f"divided by {STEP_CUT**step_cuts:g}.",
-                        UserWarning,
-                        stacklevel=2,
-                    )
-                    continue
-                epochs_run += 1
-                improved_loss = loss <= history.best_loss
-                history.n_iter += 1
-                optimizer.flush_subnormals(net.theta)
-                history.loss_curve.append(loss)
-                message = f"Epoch {history.n_iter}, loss = {loss:.8f}"
-                if early_stopping:
-                    score = float(validation_score(net))
-                    history.validation_scores.append(score)
-                    label = getattr(validation_score, "label", "validation score")
-                    message += f", {label} = {score:.8f}"
-                    improved = score >= history.best_validation_score + tol
-                    if score > history.best_validation_score:
-                        history.best_validation_score = score
-                        best_theta[...] = net.theta
-                else:
-                    improved = loss <= history.best_loss - tol
-                if history.n_iter <= net.warmup_epochs:
-                    # the objective itself still changes (a ramped weight):
-                    # only losses after this epoch compare with this one
-                    history.best_loss = loss
-                history.best_loss = min(history.best_loss, loss)
-                warming_up = history.n_iter <= max(
-                    schedule.warmup_epochs, net.warmup_epochs
-                )
-                history.no_improvement_count = (
-                    0 if improved or warming_up else history.no_improvement_count + 1
-                )
-                if verbose:
-                    elapsed = time.perf_counter() - start
-                    print(f"{_stage_prefix()}{message}, {elapsed:.2f}s", flush=True)
-                if improved_loss:
-                    last_good, epoch_start = epoch_start, last_good
-                if callbacks is not None and callbacks.end(net):
-                    if verbose:
-                        print(
-                            f"{_stage_prefix()}A callback stopped training.",
-                            flush=True,
-                        )
-                    converged = True
-                    break
-                if history.no_improvement_count > n_iter_no_change:
-                    what = "Validation score" if early_stopping else "Loss"
-                    if not schedule.stalled():
-                        history.no_improvement_count = 0
-                        if verbose:
-                            print(
-                                f"{_stage_prefix()}{what} did not improve by "
-                                f"tol={tol} for {n_iter_no_change} consecutive "
-                                f"epochs. Learning rate lowered to "
-                                f"{schedule.rate(0.0):g}.",
-                                flush=True,
-                            )
-                    elif not incremental:
-                        if verbose:
-                            print(
-                                f"{_stage_prefix()}{what} did not improve by "
-                                f"tol={tol} for {n_iter_no_change} consecutive "
-                                "epochs. Stopping.",
-                                flush=True,
-                            )
-                        converged = True
-                        break
-            if not converged and not incremental and not schedule.ends_at_max_iter:
-                warnings.warn(
-                    f"{_stage_prefix()}Stochastic optimizer: maximum iterations "
-                    f"({max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
-    except KeyboardInterrupt:
-        if callbacks is not None:
-            callbacks.abandon()
-        warnings.warn(
-            "Training interrupted by user; keeping the best parameters.", stacklevel=2
-        )
-        if not early_stopping and not np.isfinite(net.theta).all():
-            raise
-    if early_stopping:
-        net.theta[...] = best_theta
-        if verbose:
-            best = history.best_validation_score
-            scores = history.validation_scores
-            epoch = next((i + 1 for i, v in enumerate(scores) if v == best), 0)
-            which = f"epoch {epoch}" if epoch else "the start (no epoch beat it)"
-            label = getattr(validation_score, "label", "validation score")
-            print(
-                f"{_stage_prefix()}Early stopping: restored the weights of "
-                f"{which}, {label} = {best:.8f}.",
-                flush=True,
-            )
+
+    def draw_order():
+        nonlocal order
+        if shuffle:
+            order = rng.permutation(order)
+        return order
+
+    loop.run(
+        1 if incremental else max_iter,
+        draw_order,
+        lambda order: run_epoch(loop, read, order, contiguous, batch_size),
+    )
+    return loop
 
 
 def fit_lbfgs(
@@ -636,13 +538,12 @@ def fit_lbfgs(
                 stopped = True
                 raise StopIteration
             callbacks.begin("iteration")
-        if verbose:
-            print(
-                f"{_stage_prefix()}Iteration {len(history.loss_curve)}, "
-                f"loss = {intermediate_result.fun:.8f}, "
-                f"{time.perf_counter() - start:.2f}s",
-                flush=True,
-            )
+        log(
+            verbose,
+            f"Iteration {len(history.loss_curve)}, "
+            f"loss = {intermediate_result.fun:.8f}, "
+            f"{time.perf_counter() - start:.2f}s",
+        )
 
     result = None
     if callbacks is not None:
@@ -671,10 +572,10 @@ def fit_lbfgs(
     history.best_loss = min(history.best_loss, loss)
     if not history.loss_curve or history.loss_curve[-1] != loss:
         history.loss_curve.append(loss)
-    _check_finite(loss, net.theta, history.n_iter, divergence_hint)
+    check_finite(loss, net.theta, history.n_iter, divergence_hint)
     if result is not None and not result.success and not stopped:
         warnings.warn(
-            f"{_stage_prefix()}L-BFGS failed to converge after {result.nit} iterations "
+            f"{stage_prefix()}L-BFGS failed to converge after {result.nit} iterations "
             f"({result.message}). Increase max_iter or scale the data.",
             ConvergenceWarning,
             stacklevel=2,
@@ -682,7 +583,7 @@ def fit_lbfgs(
 
 
 def run_solver(
-    estimator,
+    config,
     net,
     X,
     Y=None,
@@ -696,27 +597,25 @@ def run_solver(
     labeled=None,
     sample_weight=None,
     callbacks=None,
+    parts=(),
 ):
-    """Train ``net`` with the solver and hyperparameters an estimator names.
+    """Train ``net`` with the solver and settings of ``config``.
 
-    Reads ``solver``, ``learning_rate``, ``learning_rate_init``, ``momentum``,
-    ``nesterovs_momentum``, ``batch_size``, ``max_iter``, ``tol``,
-    ``n_iter_no_change``, ``shuffle`` and ``verbose`` from ``estimator``.
-    ``validation`` is a callable returning ``(train_indices,
-    validation_score)`` for early stopping. L-BFGS needs a deterministic
-    objective, so ``corrupt`` is applied once to the whole training set.
-    ``labeled`` asks for semi-supervised minibatches (``fit_stochastic``);
-    it needs a stochastic solver. ``sample_weight`` (one per row of ``X``,
-    in the network's dtype) weights the objective. ``callbacks``
-    (``TaskCallbacks``) see each epoch or iteration.
+    ``config`` is a ``TrainingConfig``. ``validation`` is a callable
+    returning ``(train_indices, validation_score)`` for early stopping.
+    L-BFGS needs a deterministic objective, so ``corrupt`` is applied once
+    to the whole training set. ``labeled`` asks for semi-supervised
+    minibatches (``fit_stochastic``); it needs a stochastic solver.
+    ``sample_weight`` (one per row of ``X``, in the network's dtype) weights
+    the objective. ``callbacks`` (``TaskCallbacks``) see each epoch or
+    iteration; ``parts`` are more ``TrainingPart`` for the minibatch loop.
 
     Returns
     -------
     optimizer : SGDOptimizer, AdamOptimizer or None
         The stochastic optimizer, to continue with ``partial_fit``.
     """
-    hint = divergence_hint(estimator.solver, estimator.learning_rate_init)
-    if estimator.solver == "lbfgs":
+    if not SOLVERS[config.solver].stochastic:
         X_input = X
         if corrupt is not None:
             X_input = np.empty_like(X)
@@ -725,40 +624,28 @@ def run_solver(
             net,
             X_input,
             X if Y is None else Y,
-            max_iter=estimator.max_iter,
-            tol=estimator.tol,
+            max_iter=config.max_iter,
+            tol=config.tol,
             history=history,
             sample_weight=sample_weight,
             callbacks=callbacks,
-            verbose=estimator.verbose,
-            divergence_hint=hint,
+            verbose=config.verbose,
+            divergence_hint=config.divergence_hint,
         )
         return None
     if optimizer is None:
-        optimizer = make_optimizer(
-            estimator.solver,
-            net.n_params,
-            net.dtype,
-            estimator.learning_rate_init,
-            estimator.momentum,
-            estimator.nesterovs_momentum,
-            make_schedule(
-                estimator.learning_rate,
-                estimator.learning_rate_init,
-                estimator.max_iter,
-            ),
-        )
+        optimizer = config.make_optimizer(net.n_params, net.dtype)
     train_indices, validation_score = validation() if validation else (None, None)
     fit_stochastic(
         net,
         X,
         Y,
         optimizer=optimizer,
-        batch_size=resolve_batch_size(estimator.batch_size, X.shape[0]),
-        max_iter=estimator.max_iter,
-        tol=estimator.tol,
-        n_iter_no_change=estimator.n_iter_no_change,
-        shuffle=estimator.shuffle,
+        batch_size=resolve_batch_size(config.batch_size, X.shape[0]),
+        max_iter=config.max_iter,
+        tol=config.tol,
+        n_iter_no_change=config.n_iter_no_change,
+        shuffle=config.shuffle,
         rng=rng,
         history=history,
         train_indices=train_indices,
@@ -767,8 +654,9 @@ def run_solver(
         labeled=labeled,
         sample_weight=sample_weight,
         callbacks=callbacks,
-        verbose=estimator.verbose,
+        verbose=config.verbose,
         incremental=incremental,
-        divergence_hint=hint,
+        divergence_hint=config.divergence_hint,
+        parts=parts,
     )
     return optimizer

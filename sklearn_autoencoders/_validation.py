@@ -6,10 +6,12 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
 from ._callbacks import CALLBACK_STATE
+from ._optimizers import SOLVERS
 
 
 def check_layer_sizes(hidden_layer_sizes):
@@ -31,18 +33,6 @@ def check_layer_sizes(hidden_layer_sizes):
 def resolve_batch_size(batch_size, n_samples):
     """``'auto'`` means ``min(200, n_samples)``, as in scikit-learn's MLP."""
     return min(200, n_samples) if batch_size == "auto" else min(batch_size, n_samples)
-
-
-def divergence_hint(solver, learning_rate_init):
-    """What to tell the user when training diverges."""
-    if solver == "lbfgs":
-        return "Scale the inputs (for example with StandardScaler) or raise alpha."
-    other = "" if solver == "adam" else ", or use solver='adam'"
-    return (
-        f"The learning rate (learning_rate_init={learning_rate_init}) is probably "
-        f"too large for solver='{solver}': lower it or scale the inputs (for "
-        f"example with StandardScaler){other}."
-    )
 
 
 def generator_from(random_state):
@@ -118,7 +108,7 @@ def accepted_sparse_format(solver):
     The full-batch solver would have to densify the whole matrix for its
     targets, which is exactly what sparse input is meant to avoid.
     """
-    return False if solver == "lbfgs" else "csr"
+    return "csr" if SOLVERS[solver].stochastic else False
 
 
 def as_dtype(X, dtype):
@@ -154,6 +144,19 @@ def rows_that_count(X, sample_weight):
     if sample_weight is None or (sample_weight > 0).all():
         return X
     return X[sample_weight > 0]
+
+
+def validation_split(n_samples, fraction, rng, stratify=None):
+    """``(sorted training rows, held-out rows)`` for early stopping.
+
+    The split's seed is drawn from ``rng``, so it follows ``random_state``
+    and a refit with the same seed holds out the same rows.
+    """
+    seed = int(rng.integers(np.iinfo(np.int32).max))
+    train, held_out = train_test_split(
+        np.arange(n_samples), test_size=fraction, random_state=seed, stratify=stratify
+    )
+    return np.sort(train), held_out
 
 
 def held_out_weights(sample_weight, held_out):
@@ -286,22 +289,6 @@ def input_standardization(X, mode, sample_weight=None):
     typical = np.abs(mean) + spread
     scale = np.where(spread > 10 * np.finfo(X.dtype).eps * (1 + typical), spread, 1.0)
     return mean.astype(X.dtype), scale.astype(X.dtype)
-
-
-def training_standardization(estimator, X, mode, reuse, sample_weight=None):
-    """The standardisation to train on, and ``X`` standardised with it.
-
-    A new fit decides from the data (``mode``: the estimator's
-    ``standardize``); a warm start or a later ``partial_fit`` keeps the
-    fitted ``input_mean_`` / ``input_scale_``, which its weights were
-    folded with. Returns ``(scaling or None, X)``.
-    """
-    if reuse:
-        fitted = estimator.input_mean_ is not None
-        scaling = (estimator.input_mean_, estimator.input_scale_) if fitted else None
-    else:
-        scaling = input_standardization(X, mode, sample_weight)
-    return scaling, X if scaling is None else standardized(X, *scaling)
 
 
 def standardized(X, mean, scale):

@@ -2,10 +2,10 @@
 
 ``test_common.py`` runs the checks on a hand-picked set of configurations;
 this file runs them on every combination a user can reach by changing one
-or more of: hidden unit × solver × tied weights, noise × solver, schedule ×
-stochastic solver, greedy pre-training, the linear solvers with and without
-centring, the classifier's units × solver × pre-training, and the outlier
-detector's scores and thresholds. Each at its default learning rate, with
+or more of: hidden unit × solver × tied weights, noise × solver, noise ×
+penalty, schedule × stochastic solver, greedy pre-training, the linear
+solvers with and without centring, the classifier's units × solver ×
+pre-training, and the outlier detector's scores and thresholds. Each at its default learning rate, with
 no expected failures. The checks' data are not scaled (some are centred
 near 100), which is what ``standardize='auto'`` is for.
 """
@@ -52,6 +52,11 @@ def _autoencoders():
         yield ContractiveAutoencoder(
             n_components=2, hidden_layer_sizes=(), code_activation=code, solver=solver
         )
+    # a penalty combined with input noise
+    for estimator, noise in itertools.product(
+        (SparseAutoencoder, ContractiveAutoencoder), NOISES
+    ):
+        yield estimator(n_components=2, noise=noise)
     for estimator, pretraining in itertools.product(
         (
             AutoencoderTransformer,

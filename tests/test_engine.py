@@ -419,7 +419,7 @@ def test_contraction_on_the_first_rows_of_a_batch(code):
     gradients, and a curvature gradient only on those rows)."""
     from functools import partial
 
-    from sklearn_autoencoders._losses import LAYER_PENALTIES
+    from sklearn_autoencoders._losses import LAYER_PENALTIES, PenaltyContext
 
     net = _penalised_network(code, "contraction", 0, tied=False, span=2)
     X, _ = _problem("squared_error", n_samples=9)
@@ -431,7 +431,7 @@ def test_contraction_on_the_first_rows_of_a_batch(code):
         work = {"rows": [np.empty_like(A) for _ in range(3)]}
         delta = np.zeros_like(A)
         direct = [np.empty_like(W) for W in coefs]
-        value, _ = function(A, delta, coefs, code, work, direct)
+        value, _ = function(PenaltyContext(A, delta, coefs, code, work, direct))
         return value, delta, direct
 
     sampled = penalty(A, rows=4)
@@ -531,14 +531,8 @@ def _joint_network(n_classes, hidden, reconstruction_weight, noise=0.3):
     units = [UNITS[0], 4, 3, 1 if binary else n_classes]
     output = "logistic" if binary else "softmax"
 
-    def classifier(loss, layer_penalty):
-        return Network(
-            units,
-            [hidden, hidden, output],
-            loss,
-            alpha=0.1,
-            layer_penalty=layer_penalty,
-        )
+    def classifier(loss, heads):
+        return Network(units, [hidden, hidden, output], loss, alpha=0.1, heads=heads)
 
     decoder = Network([4, UNITS[0]], ["logistic"], "cross_entropy", alpha=0.2)
     net = SemiSupervisedNetwork(
@@ -624,7 +618,7 @@ def test_joint_network_trains_the_classifier_parameters_in_place():
     net.theta -= 0.1
     for W, before in zip(net.classifier.coefs, coefs_before):
         np.testing.assert_allclose(W, before - 0.1)
-    assert net.n_params == net.classifier.n_params + net.branch.decoder.n_params
+    assert net.n_params == net.classifier.n_params + net.head.decoder.n_params
 
 
 def test_stratified_order_keeps_the_class_balance_in_every_window():
