@@ -455,6 +455,12 @@ def fit_stochastic(
     parts : sequence of TrainingPart, default=()
         More parts told what happens (a stopping rule of your own), after
         the built-in ones.
+
+    Returns
+    -------
+    loop : EpochLoop
+        The finished loop: how it ended (``converged``, ``interrupted``),
+        the epochs of this call (``epochs_run``) and its parts.
     """
     Y, labeled, train_indices = _epoch_rows(X, Y, labeled, train_indices, sample_weight)
     n_samples = X.shape[0] if train_indices is None else len(train_indices)
