@@ -19,13 +19,11 @@ Usage: python benchmarks/bench_onnx.py [--repeats 50]
 """
 
 import argparse
-import statistics
-import time
 import warnings
 
 import numpy as np
 import onnxruntime as ort
-from _common import blas_summary
+from _common import blas_summary, median_time
 from skl2onnx import to_onnx
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -42,15 +40,6 @@ from sklearn_autoencoders import (
     LinearAutoencoder,
     StackedPretrainedClassifier,
 )
-
-
-def median_seconds(function, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def session_of(model, X):
@@ -84,10 +73,10 @@ def compare(name, model, X, X_big, repeats):
     labels = "-"
     if hasattr(model, "predict"):
         labels = str(bool(np.array_equal(outputs[0], model.predict(X))))
-    one_ort = median_seconds(lambda: run(X[:1]), repeats)
-    one_own = median_seconds(lambda: own(X[:1]), repeats)
-    big_ort = median_seconds(lambda: run(X_big), max(3, repeats // 10))
-    big_own = median_seconds(lambda: own(X_big), max(3, repeats // 10))
+    one_ort = median_time(lambda: run(X[:1]), repeats)
+    one_own = median_time(lambda: own(X[:1]), repeats)
+    big_ort = median_time(lambda: run(X_big), max(3, repeats // 10))
+    big_own = median_time(lambda: own(X_big), max(3, repeats // 10))
     print(
         f"| {name:34s} | {method:17s} | {relative:9.1e} | {labels:6s} "
         f"| {one_ort * 1e6:7.1f} | {one_own * 1e6:8.1f} | {one_own / one_ort:6.1f}x "

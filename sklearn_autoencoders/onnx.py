@@ -170,6 +170,17 @@ def _squared_errors(model, X, dtype, opv):
     return _squared_norms(residual, opv)
 
 
+def _add_outputs(label, values, operator, scope, container):
+    """Write ``label`` (flattened to ``(n,)``) and ``values`` as the outputs."""
+    OnnxReshapeApi13(
+        label,
+        np.array([-1], dtype=np.int64),
+        op_version=container.target_opset,
+        output_names=operator.outputs[:1],
+    ).add_to(scope, container)
+    values.add_to(scope, container)
+
+
 # -- converters ---------------------------------------------------------------
 def _transformer_shape(operator):
     """``(n, n_components)`` in the input's type."""
@@ -224,13 +235,7 @@ def _convert_classifier(scope, operator, container):
     else:
         classes = classes.astype(np.int64)
     label = OnnxArrayFeatureExtractor(classes, index, op_version=opv)
-    OnnxReshapeApi13(
-        label,
-        np.array([-1], dtype=np.int64),
-        op_version=opv,
-        output_names=operator.outputs[:1],
-    ).add_to(scope, container)
-    probabilities.add_to(scope, container)
+    _add_outputs(label, probabilities, operator, scope, container)
 
 
 def _reconstruction_part(detector, model, X, dtype, opv):
@@ -317,13 +322,7 @@ def _convert_detector(scope, operator, container):
         np.array([1], dtype=np.int64),
         op_version=opv,
     )
-    OnnxReshapeApi13(
-        label,
-        np.array([-1], dtype=np.int64),
-        op_version=opv,
-        output_names=operator.outputs[:1],
-    ).add_to(scope, container)
-    decision.add_to(scope, container)
+    _add_outputs(label, decision, operator, scope, container)
 
 
 def register():
