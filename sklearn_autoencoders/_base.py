@@ -11,10 +11,13 @@ differs: their network, its start, and what they commit.
 
 A fit of every network estimator reads as four steps::
 
-    data = self._prepare_data(X, y, sample_weight, reuse=...)   # 1. prepare
-    run = self._start(data, ...)        # 2. the network and its start
-    optimizer = run_solver(...)         # 3. train (the engine)
-    self._commit(...)                   # 4. the fitted attributes
+    data = self._prepare_data(X, y, sample_weight, ...)  # 1. the data
+    run = self._build(data, ...)     # 2. the network and its TrainingRun,
+    self._start(run, data, task)     #    its start: random, PCA, pre-trained
+    self._train(run, data, ...)      # 3. train (run_solver, the engine)
+    self._commit_training(...)       # 4. the fitted attributes
+
+(``AutoencoderTransformer._fit`` and ``StackedPretrainedClassifier._fit``.)
 """
 
 import copy
