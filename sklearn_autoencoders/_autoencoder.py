@@ -939,10 +939,6 @@ class AutoencoderTransformer(
                 parts=self._training_parts(),
             )
 
-    def _training_parts(self):
-        """More ``TrainingPart`` for the epoch loop (none): a subclass's hook."""
-        return ()
-
     def _fitted_state(self, run):
         """The fitted attributes for the network's current parameters."""
         state = fitted_network_state(
@@ -1049,8 +1045,10 @@ class NoisyInputMixin:
 
     def _parameter_problems(self, incremental):
         problems = super()._parameter_problems(incremental)
+        if self.noise in (None, "gaussian"):
+            return problems  # a standard deviation: any level >= 0
         level = self._noise_level()
-        if self.noise not in (None, "gaussian") and level >= 1:
+        if level >= 1:
             problems.append(
                 f"noise_level is the corrupted fraction for noise={self.noise!r} "
                 f"and must be in [0, 1), got {level}."
@@ -1077,7 +1075,7 @@ class NoisyInputMixin:
 
     def _noise_level(self):
         if self.noise_level == "auto":
-            return AUTO_NOISE_LEVEL.get(self.noise, 0.0)
+            return AUTO_NOISE_LEVEL[self.noise]
         return self.noise_level
 
 

@@ -144,6 +144,10 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
         """Whether ``solver`` trains by minibatch epochs (``SOLVERS``)."""
         return SOLVERS[self.solver].stochastic
 
+    def _training_parts(self):
+        """More ``TrainingPart`` for the epoch loop (none): a subclass's hook."""
+        return ()
+
     def _training_config(self):
         """The settings the engine reads, built once from the parameters."""
         # the instance dict holds the parameters (scikit-learn's __init__

@@ -48,7 +48,6 @@ from ._pretraining import (
     reconstruction_output,
 )
 from ._training import (
-    TrainingConfig,
     run_solver,
     training_stage,
 )
@@ -562,41 +561,55 @@ class StackedPretrainedClassifier(
         return decoder
 
     def _train(self, run, data, decoder, *, incremental, task):
-        """Fine-tune the network, or the joint network around it."""
-        labeled = run.labeled
+        """Fine-tune the network, or the joint network around it.
+
+        The labeled rows' cross-entropy; with unlabeled rows, the joint
+        network (``_trainer``) also reads every row of ``data.X``. Early
+        stopping holds out labeled rows either way.
+        """
+        labeled, X, y, weights = run.labeled, data.X, data.y, data.sample_weight
         trainer = self._trainer(
             run.net,
-            data.X,
+            X,
             labeled,
             run.rng,
             decoder,
-            data.sample_weight,
+            weights,
             reconstruction=not incremental,
         )
-        if not labeled.any() and trainer is run.net:
+        joint = isinstance(trainer, SemiSupervisedNetwork)
+        if not labeled.any() and not joint:
             return  # a partial_fit chunk with nothing to learn from
-        Y = self._one_hot(data.y[labeled], run.classes, trainer.dtype)
+        X_labeled, y_labeled = X[labeled], y[labeled]
+        w_labeled = None if weights is None else weights[labeled]
+        Y = self._one_hot(y_labeled, run.classes, trainer.dtype)
+        validation = None
+        if self.early_stopping and self._stochastic:
+            validation = functools.partial(
+                self._validation_split, X_labeled, y_labeled, run.rng, w_labeled
+            )
         # fit -> epochs, or fit -> pre-training layers, fine-tuning -> epochs
         stage = "fine-tuning" if run.autoencoders and not incremental else None
         with (
             training_stage(stage),
             epoch_callbacks(
-                task, self, data.X, data.y, lambda net: self._fitted_state(run), stage
+                task, self, X, y, lambda net: self._fitted_state(run), stage
             ) as callbacks,
         ):
-            run.optimizer = self._fine_tune(
+            run.optimizer = run_solver(
+                self._training_config(),
                 trainer,
-                data.X[labeled],
+                X if joint else X_labeled,
                 Y,
-                data.y[labeled],
-                run.rng,
-                run.history,
-                run.optimizer,
+                rng=run.rng,
+                history=run.history,
+                optimizer=run.optimizer,
                 incremental=incremental,
-                X_all=data.X,
-                labeled=labeled,
-                sample_weight=data.sample_weight,
+                validation=validation,
+                labeled=np.flatnonzero(labeled) if joint else None,
+                sample_weight=weights if joint else w_labeled,
                 callbacks=callbacks,
+                parts=self._training_parts(),
             )
 
     def _commit(self, run):
@@ -984,48 +997,6 @@ class StackedPretrainedClassifier(
         )
         net.coefs[-1][...] = logistic.coef_.T
         net.intercepts[-1][...] = logistic.intercept_
-
-    def _fine_tune(
-        self,
-        net,
-        X,
-        Y,
-        y,
-        rng,
-        history,
-        optimizer=None,
-        incremental=False,
-        X_all=None,
-        labeled=None,
-        sample_weight=None,
-        callbacks=None,
-    ):
-        """Backpropagation; returns the optimizer.
-
-        ``X``, ``Y`` and ``y`` are the labeled rows; a ``SemiSupervisedNetwork``
-        also reads every row of ``X_all`` (``labeled`` marks the labeled
-        ones). Early stopping holds out labeled rows either way.
-        ``sample_weight`` weights every row of ``X_all``.
-        """
-        joint = isinstance(net, SemiSupervisedNetwork)
-        w_labeled = None if sample_weight is None else sample_weight[labeled]
-        validation = None
-        if self.early_stopping and self._stochastic:
-            validation = functools.partial(self._validation_split, X, y, rng, w_labeled)
-        return run_solver(
-            TrainingConfig.from_params(self.get_params(deep=False)),
-            net,
-            X_all if joint else X,
-            Y,
-            rng=rng,
-            history=history,
-            optimizer=optimizer,
-            incremental=incremental,
-            validation=validation,
-            labeled=np.flatnonzero(labeled) if joint else None,
-            sample_weight=sample_weight if joint else w_labeled,
-            callbacks=callbacks,
-        )
 
     def _validation_split(self, X, y, rng, sample_weight=None):
         """Training indices and the accuracy of held-out labeled rows."""

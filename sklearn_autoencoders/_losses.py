@@ -342,12 +342,7 @@ def kl_sparsity_penalty(context, *, strength, target):
     ``strength * (-target / m_j + (1 - target) / (1 - m_j)) / n``, so the
     penalty costs one mean and one product with the derivative.
     """
-    A, delta, activation, weights = (
-        context.A,
-        context.delta,
-        context.activation,
-        context.weights,
-    )
+    A, delta, _, activation, work, _, weights = context
     shift = 1.0 if activation == "tanh" else 0.0
     half = 0.5 if activation == "tanh" else 1.0
     mean = (_row_mean(A, weights) + shift) * half
@@ -358,7 +353,7 @@ def kl_sparsity_penalty(context, *, strength, target):
     )
     share = 1.0 / A.shape[0] if weights is None else 1.0
     column_grad = (strength * half * share) * (-rho / mean + (1 - rho) / (1 - mean))
-    grad = slope(A, activation, context.work["rows"][0])
+    grad = slope(A, activation, work["rows"][0])
     grad *= column_grad.astype(A.dtype)
     if weights is not None:
         grad *= weights[:, None]
@@ -373,9 +368,8 @@ def l1_activity_penalty(context, *, strength):
     bound for a KL divergence to compare with a target: it pushes every
     unit towards 0, where a ReLU is exactly silent.
     """
-    A, delta, weights = context.A, context.delta, context.weights
-    activation = context.activation
-    grad, scratch, _ = context.work["rows"]
+    A, delta, _, activation, work, _, weights = context
+    grad, scratch, _ = work["rows"]
     np.sign(A, out=grad)
     # ReLU outputs are non-negative: their L1 norm is their sum
     if weights is None:

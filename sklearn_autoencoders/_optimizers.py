@@ -165,21 +165,6 @@ def _make_sgd(n_params, dtype, learning_rate, momentum, nesterov, schedule):
     )
 
 
-def _step_size_hint(advice=""):
-    def hint(learning_rate_init, name):
-        return (
-            f"The learning rate (learning_rate_init={learning_rate_init}) is "
-            f"probably too large for solver='{name}': lower it or scale the "
-            f"inputs (for example with StandardScaler){advice}."
-        )
-
-    return hint
-
-
-def _lbfgs_hint(learning_rate_init, name):
-    return "Scale the inputs (for example with StandardScaler) or raise alpha."
-
-
 @dataclass(frozen=True)
 class Solver:
     """What the engine and the estimators need to know of a solver.
@@ -195,26 +180,31 @@ class Solver:
     make_optimizer : callable or None
         ``(n_params, dtype, learning_rate, momentum, nesterov, schedule)``
         -> optimizer, for a stochastic solver.
-    hint : callable
-        ``(learning_rate_init, name) -> str``: the advice a divergence
-        error ends with.
+    advice : str
+        The other remedy a divergence error of a stochastic solver names.
     """
 
     name: str
     stochastic: bool
-    make_optimizer: object
-    hint: object
+    make_optimizer: object = None
+    advice: str = ""
 
     def divergence_hint(self, learning_rate_init):
         """What to tell the user when training with this solver diverges."""
-        return self.hint(learning_rate_init, self.name)
+        if not self.stochastic:
+            return "Scale the inputs (for example with StandardScaler) or raise alpha."
+        return (
+            f"The learning rate (learning_rate_init={learning_rate_init}) is "
+            f"probably too large for solver='{self.name}': lower it or scale the "
+            f"inputs (for example with StandardScaler){self.advice}."
+        )
 
 
 #: The solvers by name: the one place that says what each one is.
 SOLVERS = {
-    "adam": Solver("adam", True, _make_adam, _step_size_hint()),
-    "sgd": Solver("sgd", True, _make_sgd, _step_size_hint(", or use solver='adam'")),
-    "lbfgs": Solver("lbfgs", False, None, _lbfgs_hint),
+    "adam": Solver("adam", True, _make_adam),
+    "sgd": Solver("sgd", True, _make_sgd, ", or use solver='adam'"),
+    "lbfgs": Solver("lbfgs", False),
 }
 
 #: Names of the solvers that train by minibatch epochs.

@@ -32,8 +32,6 @@ from ._optimizers import SOLVERS
 from ._schedules import make_schedule
 from ._training_parts import (
     DIVERGENCE_FACTOR,
-    MAX_STEP_CUTS,
-    STEP_CUT,
     CallbacksBridge,
     DivergenceError,
     DivergenceGuard,
@@ -52,9 +50,6 @@ from ._training_parts import (
 from ._validation import resolve_batch_size
 
 __all__ = [
-    "DIVERGENCE_FACTOR",
-    "MAX_STEP_CUTS",
-    "STEP_CUT",
     "DivergenceError",
     "EpochLoop",
     "History",

@@ -218,16 +218,15 @@ class ValidationStopping(TrainingPart):
 
     def on_train_end(self, loop):
         loop.net.theta[...] = self.best_theta
-        if loop.verbose:
-            best = loop.history.best_validation_score
-            scores = loop.history.validation_scores
-            epoch = next((i + 1 for i, v in enumerate(scores) if v == best), 0)
-            which = f"epoch {epoch}" if epoch else "the start (no epoch beat it)"
-            log(
-                True,
-                f"Early stopping: restored the weights of {which}, "
-                f"{self.label} = {best:.8f}.",
-            )
+        best = loop.history.best_validation_score
+        scores = loop.history.validation_scores
+        epoch = next((i + 1 for i, v in enumerate(scores) if v == best), 0)
+        which = f"epoch {epoch}" if epoch else "the start (no epoch beat it)"
+        log(
+            loop.verbose,
+            f"Early stopping: restored the weights of {which}, "
+            f"{self.label} = {best:.8f}.",
+        )
 
 
 class Checkpoint:

@@ -38,6 +38,8 @@ Examples
 True
 """
 
+from functools import partial
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -68,7 +70,7 @@ try:
     from skl2onnx.common.shape_calculator import (
         calculate_linear_classifier_output_shapes,
     )
-except ImportError as error:  # pragma: no cover - depends on the extra
+except ImportError as error:  # without the [onnx] extra
     raise ImportError(
         "sklearn_autoencoders.onnx needs skl2onnx and onnx: "
         'pip install "sklearn-autoencoders[onnx]".'
@@ -77,7 +79,6 @@ except ImportError as error:  # pragma: no cover - depends on the extra
 from ._autoencoder import AutoencoderTransformer, DenoisingAutoencoder
 from ._classifier import StackedPretrainedClassifier
 from ._linear import LinearAutoencoder
-from ._network import encoder_layers
 from ._outlier import AutoencoderOutlierDetector
 from ._regularized import ContractiveAutoencoder, SparseAutoencoder
 
@@ -92,20 +93,22 @@ NETWORK_AUTOENCODERS = (
 )
 
 
+#: The ONNX operator of each of the engine's activations (``_activations.
+#: ACTIVATIONS``; a test keeps the two in step), identity as no operator.
+ONNX_ACTIVATIONS = {
+    "identity": None,
+    "logistic": OnnxSigmoid,
+    "tanh": OnnxTanh,
+    "relu": OnnxRelu,
+    "softmax": partial(OnnxSoftmax, axis=1),
+}
+
+
 # -- graph pieces: each returns an ONNX algebra node --------------------------
 def _activation(node, name, opv):
-    """``name`` applied to ``node`` (the package's activations)."""
-    if name == "relu":
-        return OnnxRelu(node, op_version=opv)
-    if name == "tanh":
-        return OnnxTanh(node, op_version=opv)
-    if name == "logistic":
-        return OnnxSigmoid(node, op_version=opv)
-    if name == "softmax":
-        return OnnxSoftmax(node, axis=1, op_version=opv)
-    if name == "identity":
-        return node
-    raise NotImplementedError(f"No ONNX conversion for activation {name!r}.")
+    """``name`` applied to ``node``."""
+    operator = ONNX_ACTIVATIONS[name]
+    return node if operator is None else operator(node, op_version=opv)
 
 
 def _dense(X, coefs, intercepts, activations, dtype, opv):
@@ -131,7 +134,7 @@ def _squared_norms(node, opv):
 
 
 def _network_encoder(model, X, dtype, opv):
-    n_encoder = encoder_layers(len(model.coefs_))
+    n_encoder = model._n_encoder_layers
     return _dense(
         X,
         model.coefs_[:n_encoder],
@@ -153,20 +156,28 @@ def _encoder(model, X, dtype, opv):
     return _network_encoder(model, X, dtype, opv)
 
 
-def _squared_errors(model, X, dtype, opv):
-    """``||g(x) - x||^2`` of an autoencoder, shape ``(n, 1)``."""
+def _decoder(model, codes, dtype, opv):
+    """An autoencoder's ``inverse_transform`` of the code node."""
     if isinstance(model, LinearAutoencoder):
-        codes = _linear_encoder(model, X, dtype, opv)
-        decoded = OnnxAdd(
+        return OnnxAdd(
             OnnxMatMul(codes, model.components_.astype(dtype), op_version=opv),
             model.mean_.astype(dtype),
             op_version=opv,
         )
-    else:
-        decoded = _dense(
-            X, model.coefs_, model.intercepts_, model._activations, dtype, opv
-        )
-    residual = OnnxSub(decoded, X, op_version=opv)
+    n_encoder = model._n_encoder_layers
+    return _dense(
+        codes,
+        model.coefs_[n_encoder:],
+        model.intercepts_[n_encoder:],
+        model._activations[n_encoder:],
+        dtype,
+        opv,
+    )
+
+
+def _squared_errors(model, X, codes, dtype, opv):
+    """``||g(x) - x||^2`` of an autoencoder from its code node, ``(n, 1)``."""
+    residual = OnnxSub(_decoder(model, codes, dtype, opv), X, op_version=opv)
     return _squared_norms(residual, opv)
 
 
@@ -238,22 +249,18 @@ def _convert_classifier(scope, operator, container):
     _add_outputs(label, probabilities, operator, scope, container)
 
 
-def _reconstruction_part(detector, model, X, dtype, opv):
-    """Minus ``model``'s (normalised) squared error, as the detector scores it."""
-    errors = _squared_errors(model, X, dtype, opv)
-    if detector.reconstruction_score_ == "normalized_reconstruction":
-        floor = np.array([detector.norm_floor_**2], dtype=dtype)
-        norm = OnnxSqrt(
-            OnnxAdd(_squared_norms(X, opv), floor, op_version=opv), op_version=opv
-        )
+def _reconstruction_part(model, X, norm, dtype, opv):
+    """Minus ``model``'s squared error, per unit of ``norm`` when given."""
+    codes = _encoder(model, X, dtype, opv)
+    errors = _squared_errors(model, X, codes, dtype, opv)
+    if norm is not None:
         errors = OnnxDiv(errors, norm, op_version=opv)
-    return OnnxNeg(errors, op_version=opv)
+    return OnnxNeg(errors, op_version=opv), codes
 
 
-def _density_part(detector, X, dtype, opv):
+def _density_part(detector, codes, dtype, opv):
     """Minus the codes' squared Mahalanobis distance (Ledoit-Wolf)."""
     covariance = detector.code_covariance_
-    codes = _encoder(detector.autoencoder_, X, dtype, opv)
     centered = OnnxSub(codes, covariance.location_.astype(dtype), op_version=opv)
     precision = covariance.get_precision().astype(dtype)
     projected = OnnxMatMul(centered, precision, op_version=opv)
@@ -262,17 +269,30 @@ def _density_part(detector, X, dtype, opv):
 
 
 def _detector_score(detector, X, dtype, opv):
-    """``score_samples`` of the detector, shape ``(n, 1)``."""
-    parts = []
-    if detector.outlier_score_ != "code_density":
-        parts.append(
-            _reconstruction_part(detector, detector.autoencoder_, X, dtype, opv)
+    """``score_samples`` of the detector, shape ``(n, 1)``.
+
+    The autoencoder's codes are computed once and feed both its
+    reconstruction and the code density; the rows' norm once for both
+    normalised errors.
+    """
+    score, autoencoder = detector.outlier_score_, detector.autoencoder_
+    norm = None
+    if detector.reconstruction_score_ == "normalized_reconstruction":
+        floor = np.array([detector.norm_floor_**2], dtype=dtype)
+        norm = OnnxSqrt(
+            OnnxAdd(_squared_norms(X, opv), floor, op_version=opv), op_version=opv
         )
+    parts, codes = [], None
+    if score != "code_density":
+        error, codes = _reconstruction_part(autoencoder, X, norm, dtype, opv)
+        parts.append(error)
     if detector.code_covariance_ is not None:
-        parts.append(_density_part(detector, X, dtype, opv))
-    if detector.outlier_score_ == "combined" and detector.pca_ is not None:
-        parts.append(_reconstruction_part(detector, detector.pca_, X, dtype, opv))
-    if detector.outlier_score_ != "combined":
+        if codes is None:
+            codes = _encoder(autoencoder, X, dtype, opv)
+        parts.append(_density_part(detector, codes, dtype, opv))
+    if score == "combined" and detector.pca_ is not None:
+        parts.append(_reconstruction_part(detector.pca_, X, norm, dtype, opv)[0])
+    if score != "combined":
         return parts[0]
     total = None
     for part, (center, scale) in zip(parts, detector._standardizers):

@@ -228,3 +228,9 @@ def test_a_detector_around_a_foreign_model_says_it_cannot_be_converted(digits):
     model = _fit(AutoencoderOutlierDetector(autoencoder=PCA(5)), X)
     with pytest.raises(NotImplementedError, match="around a PCA cannot be exported"):
         skl2onnx.to_onnx(model, X[:1])
+
+
+def test_every_engine_activation_has_an_onnx_operator():
+    from sklearn_autoencoders._activations import ACTIVATIONS
+
+    assert set(sklearn_autoencoders.onnx.ONNX_ACTIVATIONS) == set(ACTIVATIONS)
