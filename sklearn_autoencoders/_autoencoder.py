@@ -6,18 +6,20 @@ plain autoencoder is its zero-noise case.
 """
 
 import functools
+import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import linalg
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -38,6 +40,7 @@ from ._network import (
     Network,
     embed_pca,
     encoder_layers,
+    feature_reconstruction_errors,
     forward,
     jacobian_norms,
     row_chunks,
@@ -53,12 +56,14 @@ from ._pretraining import (
     reconstruction_output,
 )
 from ._training import (
+    log,
     run_solver,
     training_stage,
 )
 from ._validation import (
     check_layer_sizes,
     column_bounds,
+    column_statistics,
     held_out_weights,
     restore_on_error,
     rows_that_count,
@@ -89,6 +94,42 @@ AUTO_NOISE_LEVEL = {"gaussian": 0.1, "masking": 0.5, "salt_and_pepper": 0.1}
 #: ``early_stopping='auto'`` needs at least this many held-out rows.
 AUTO_EARLY_STOPPING_MIN_ROWS = 10
 
+#: ``n_components='auto'`` is half the features, at most this many: the
+#: images' measured code (32: 0.41-0.48x PCA's held-out error on digits and
+#: MNIST) where the data are wide, and always a bottleneck on tables
+#: (a code as wide as the data can copy it: wine's 13 features gave 32
+#: codes and an error of 1e-29).
+AUTO_MAX_COMPONENTS = 32
+
+
+def auto_code_size(n_features):
+    """``n_components='auto'``: half the features, at most 32, at least 1."""
+    return min(AUTO_MAX_COMPONENTS, max(1, n_features // 2))
+
+
+def components_for_variance(X, fraction, sample_weight=None):
+    """Fewest principal components explaining ``fraction`` of X's variance.
+
+    As ``PCA(n_components=fraction)`` reads a float: the smallest ``k``
+    whose cumulative explained variance ratio reaches ``fraction``. The
+    eigenvalues of the (weighted) covariance matrix, ``d x d``, built from
+    ``X^T W X`` so that sparse ``X`` is never densified.
+    """
+    weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    weights = np.asarray(weights, dtype=np.float64)
+    mean = column_statistics(X, sample_weight)[0]
+    weighted = sp.diags(weights) @ X if sp.issparse(X) else X * weights[:, None]
+    scatter = np.asarray(
+        (X.T @ weighted).toarray() if sp.issparse(X) else X.T @ weighted
+    )
+    covariance = scatter / weights.sum() - np.outer(mean, mean)
+    variances = np.clip(linalg.eigvalsh(covariance)[::-1], 0, None)
+    total = variances.sum()
+    if total <= 0:
+        return 1
+    ratios = np.cumsum(variances) / total
+    return int(min(np.searchsorted(ratios, fraction) + 1, len(ratios)))
+
 
 def missing_for_pca(units, activations, n_encoder):
     """What a mirrored network lacks to compute PCA exactly (``embed_pca``).
@@ -109,6 +150,11 @@ def missing_for_pca(units, activations, n_encoder):
         (any(h < 2 * k for h in hidden), "hidden layers of at least 2 * n_components"),
     ]
     return [what for failed, what in reasons if failed]
+
+
+def _code_size(net):
+    """Units of a mirrored network's code layer."""
+    return net.layer_units[encoder_layers(net.n_layers)]
 
 
 @dataclass
@@ -157,9 +203,17 @@ class AutoencoderTransformer(
 
     Parameters
     ----------
-    n_components : int, default=32
+    n_components : int, float in (0, 1) or 'auto', default='auto'
         Size of the code layer: the number of output features of
-        ``transform``.
+        ``transform``. ``'auto'``: half the features, at most 32 (32 on
+        images, 6 on wine's 13 features), so the code is always a
+        bottleneck. A float in (0, 1), as ``PCA`` reads it: the fewest
+        principal components of the training data (as the network reads
+        them, standardised when ``standardize`` applies) that explain that
+        fraction of the variance. A code at least as wide as the data
+        warns: this plain autoencoder could copy its input (the denoising,
+        sparse and contractive ones regularise their code and may be
+        overcomplete). The size used is ``n_components_``.
 
     hidden_layer_sizes : array-like of int or 'auto', default='auto'
         Encoder layers between the input and the code; the decoder mirrors
@@ -348,6 +402,9 @@ class AutoencoderTransformer(
     intercepts_ : list of ndarray
         Bias vectors, ``intercepts_[i]`` of shape ``(fan_out,)``.
 
+    n_components_ : int
+        The code size used (``n_components`` resolved).
+
     n_iter_ : int
         Number of epochs (or L-BFGS iterations) run.
 
@@ -374,6 +431,12 @@ class AutoencoderTransformer(
     best_validation_score_ : float or None
         Best validation score, the starting point included (a network that
         starts as PCA may keep it); None without early stopping.
+
+    best_epoch_ : int
+        The epoch whose weights were kept: with early stopping the best
+        one, ``0`` when no epoch beat the start (the network stayed at its
+        PCA or pre-trained starting point, see the user guide); without,
+        the last one (``n_iter_``).
 
     out_activation_ : str
         The output activation trained with (``out_activation`` resolved).
@@ -415,7 +478,11 @@ class AutoencoderTransformer(
 
     _parameter_constraints: dict = {
         **ENGINE_PARAMETER_CONSTRAINTS,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            StrOptions({"auto"}),
+        ],
         "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "code_activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), None],
         "early_stopping": ["boolean", StrOptions({"auto"})],
@@ -432,7 +499,7 @@ class AutoencoderTransformer(
 
     def __init__(
         self,
-        n_components=32,
+        n_components="auto",
         *,
         hidden_layer_sizes="auto",
         activation="relu",
@@ -633,6 +700,28 @@ class AutoencoderTransformer(
         )
         return -errors
 
+    def feature_errors(self, X):
+        """Squared reconstruction error of each feature of each row.
+
+        Which measurements the autoencoder fails to reproduce: the terms
+        ``score_samples`` sums, in the data's units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples, n_features)
+            ``(g(x) - x)^2``; ``-errors.sum(axis=1)`` is ``score_samples(X)``.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return feature_reconstruction_errors(
+            self.coefs_, self.intercepts_, self._activations, X
+        )
+
     def code_sensitivity(self, X):
         """How much the code moves with the input: ``||d code / d x||_F``.
 
@@ -689,10 +778,41 @@ class AutoencoderTransformer(
     def _n_encoder_layers(self):
         return encoder_layers(len(self.coefs_))
 
-    def _hidden_layer_sizes(self):
+    def _hidden_layer_sizes(self, code_size):
         if isinstance(self.hidden_layer_sizes, str):  # 'auto'
-            return [max(AUTO_HIDDEN_UNITS, 2 * self.n_components)]
+            return [max(AUTO_HIDDEN_UNITS, 2 * code_size)]
         return check_layer_sizes(self.hidden_layer_sizes)
+
+    def _planned_code_size(self):
+        """The code size the parameters fix before seeing data (else 1)."""
+        return self.n_components if isinstance(self.n_components, Integral) else 1
+
+    def _code_size(self, X, sample_weight=None):
+        """``n_components`` resolved on the data the network reads."""
+        if self.n_components == "auto":
+            return auto_code_size(X.shape[1])
+        if not isinstance(self.n_components, Integral):  # a variance fraction
+            return components_for_variance(X, self.n_components, sample_weight)
+        return self.n_components
+
+    #: Whether the model regularises its code (noise or a penalty), so that
+    #: a code as wide as the data does not make it copy its input.
+    _regularized_code = False
+
+    def _check_code_size(self, code_size, n_features):
+        """A plain autoencoder with a code as wide as its input warns."""
+        if code_size >= n_features and not self._regularized_code:
+            warnings.warn(
+                f"n_components={code_size} is not smaller than n_features="
+                f"{n_features}: a plain autoencoder can copy its input through "
+                "such a code and learn nothing about the data. Use fewer "
+                "components (n_components='auto' gives half the features), "
+                "or a regularised autoencoder (DenoisingAutoencoder, "
+                "SparseAutoencoder, ContractiveAutoencoder) for an "
+                "overcomplete code.",
+                UserWarning,
+                stacklevel=5,
+            )
 
     def _uses_early_stopping(self, X, starts_as_pca, incremental):
         """``'auto'``: hold out rows only to guard a network that starts as PCA."""
@@ -703,10 +823,11 @@ class AutoencoderTransformer(
             return starts_as_pca and n_held_out >= AUTO_EARLY_STOPPING_MIN_ROWS
         return self.early_stopping
 
-    def _architecture(self, n_features, out_activation):
+    def _architecture(self, n_features, out_activation, code_size=None):
         """Layer units, activations and tied pairs of the full network."""
-        hidden = self._hidden_layer_sizes()
-        encoder = [n_features, *hidden, self.n_components]
+        code_size = code_size or self._planned_code_size()
+        hidden = self._hidden_layer_sizes(code_size)
+        encoder = [n_features, *hidden, code_size]
         units = encoder + encoder[-2::-1]
         code = self.code_activation or ("identity" if hidden else "tanh")
         n_hidden = len(hidden)
@@ -722,7 +843,7 @@ class AutoencoderTransformer(
             tied = {n_encoder + j: n_encoder - 1 - j for j in range(n_encoder)}
         return units, activations, tied
 
-    def _reconstruction_output(self, X, reuse):
+    def _reconstruction_output(self, X, reuse, linear=False):
         """The output activation and loss to train with, checked against X.
 
         ``'auto'`` is resolved from the data on a new fit and kept as fitted
@@ -732,7 +853,8 @@ class AutoencoderTransformer(
             out_activation, loss = self.out_activation_, self.loss_function_
         else:
             out_activation, loss = self.out_activation, self.loss
-            if self.init == "pca" and out_activation == "auto":
+            pca = self.init == "pca" or linear
+            if pca and out_activation == "auto":
                 out_activation = "identity"  # the one output PCA fits into
         params = reconstruction_output(X, out_activation, loss)
         return params["out_activation"], params["loss"]
@@ -753,7 +875,15 @@ class AutoencoderTransformer(
         if self.init == "random" or (self.init == "auto" and sp.issparse(X)):
             return False
         n_encoder = encoder_layers(net.n_layers)
-        return not missing_for_pca(net.layer_units, net.activations, n_encoder)
+        missing = missing_for_pca(net.layer_units, net.activations, n_encoder)
+        if missing and self.init == "pca":  # the code size came from the data
+            raise ValueError(
+                f"init='pca' builds PCA into the network, which with "
+                f"n_components_={net.layer_units[n_encoder]} needs "
+                + ", ".join(missing)
+                + "."
+            )
+        return not missing
 
     @staticmethod
     def _embed_pca(net, X, sample_weight=None):
@@ -824,8 +954,17 @@ class AutoencoderTransformer(
         """
         return None
 
-    def _make_network(self, X, out_activation, loss, reuse, scaling=None):
-        units, activations, tied = self._architecture(X.shape[1], out_activation)
+    def _make_network(
+        self, X, out_activation, loss, reuse, scaling=None, sample_weight=None
+    ):
+        if reuse:
+            code_size = self.n_components_
+        else:
+            code_size = self._code_size(X, sample_weight)
+            self._check_code_size(code_size, X.shape[1])
+        units, activations, tied = self._architecture(
+            X.shape[1], out_activation, code_size
+        )
         network = Network(
             units,
             activations,
@@ -862,6 +1001,11 @@ class AutoencoderTransformer(
         if not reuse:
             self._start(run, data, task)
         self._train(run, data, incremental=incremental, task=task)
+        guarded = self._guards_with_pca(run, data, incremental)
+        if guarded and not self._beats_pca(run, data):
+            run = self._build(data, incremental=False, reuse=False, linear=True)
+            self._start(run, data, task)
+            self._train(run, data, incremental=False, task=task)
         state = self._fitted_state(run)
         if not reuse:
             fold_into_first_layer(run.autoencoders, data.scaling)
@@ -870,10 +1014,65 @@ class AutoencoderTransformer(
             self._commit_corruption(run.corruption)
         end_root_task(self, task, data.X)
 
-    def _build(self, data, *, incremental, reuse):
-        """The network (fitted weights when reused) and its training state."""
-        out_activation, loss = self._reconstruction_output(data.X, reuse)
-        net = self._make_network(data.X, out_activation, loss, reuse, data.scaling)
+    def _guards_with_pca(self, run, data, incremental):
+        """Whether a new fit's logistic output is checked against PCA.
+
+        PCA fits into a network only with a linear output, so a network
+        given a logistic output by ``out_activation='auto'`` (data in
+        [0, 1]) cannot start there. A plain autoencoder that could otherwise
+        start as PCA is therefore compared with it after training
+        (``_beats_pca``); the regularised ones do not aim at the smallest
+        reconstruction error.
+        """
+        if incremental or run.reuse or run.pretrain or self._regularized_code:
+            return False
+        if run.history.stopped_by_user:  # a callback or Ctrl-C: their word
+            return False
+        auto_logistic = self.out_activation == "auto" and self.loss == "auto"
+        if not auto_logistic or run.out_activation != "logistic":
+            return False
+        if self.init == "random" or sp.issparse(data.X):
+            return False
+        units, activations, _ = self._architecture(
+            data.X.shape[1], "identity", _code_size(run.net)
+        )
+        n_encoder = encoder_layers(len(activations))
+        return not missing_for_pca(units, activations, n_encoder)
+
+    def _beats_pca(self, run, data):
+        """Whether the trained network reconstructs the training rows better
+        than PCA at its code size; if not, the fit starts again from PCA
+        with a linear output (and early stopping keeps PCA unless an epoch
+        beats it on held-out rows)."""
+        X, weights = data.X, data.sample_weight
+        coefs, intercepts = run.net.export_parameters()
+        errors = squared_reconstruction_errors(
+            coefs, intercepts, run.net.activations, X
+        )
+        ours = float(np.average(errors, weights=weights))
+        k = min(_code_size(run.net), *X.shape)
+        pca = LinearAutoencoder(k, center=True).fit(X, sample_weight=weights)
+        theirs = -pca.score(X, sample_weight=weights)
+        beats = ours < theirs
+        if not beats:
+            log(
+                self.verbose,
+                f"The logistic output's training error ({ours:.6g}) is not "
+                f"below PCA's ({theirs:.6g}): starting again from PCA with a "
+                "linear output.",
+            )
+        return beats
+
+    def _build(self, data, *, incremental, reuse, linear=False):
+        """The network (fitted weights when reused) and its training state.
+
+        ``linear`` replaces ``out_activation='auto'`` by ``'identity'``
+        (the PCA guard, ``_beats_pca``).
+        """
+        out_activation, loss = self._reconstruction_output(data.X, reuse, linear)
+        net = self._make_network(
+            data.X, out_activation, loss, reuse, data.scaling, data.sample_weight
+        )
         rng, history, optimizer = self._training_state(resume=incremental and reuse)
         pretrain = self.pretraining is not None and not incremental
         return _Run(
@@ -946,6 +1145,7 @@ class AutoencoderTransformer(
         )
         return {
             **state,
+            "n_components_": _code_size(run.net),
             "out_activation_": run.out_activation,
             "loss_function_": run.loss,
         }
@@ -1094,12 +1294,20 @@ class DenoisingAutoencoder(NoisyInputMixin, AutoencoderTransformer):
 
     Parameters
     ----------
-    n_components : int, default=32
-        Size of the code layer.
+    n_components : int, float in (0, 1) or 'auto', default='auto'
+        Size of the code layer. ``'auto'``: half the features, at most 32. A float
+        in (0, 1): the fewest principal components explaining that
+        fraction of the variance, as in ``PCA``. Its noise or penalty
+        regularises the code, which may therefore be overcomplete (as
+        wide as the data or wider) without a warning.
 
-    noise : {'gaussian', 'masking', 'salt_and_pepper'}, default='gaussian'
+    noise : {'gaussian', 'masking', 'salt_and_pepper'}, default='masking'
+        ``'masking'``: set each entry to 0 with probability noise_level
+        (where the network trains: on standardised data, to the column's
+        mean). The default: on MNIST its codes fed a logistic regression
+        better than the Gaussian noise's (0.925 against 0.901 at 128
+        codes), and on wine and breast cancer no worse (user guide).
         ``'gaussian'``: add N(0, noise_level^2) to every entry.
-        ``'masking'``: set each entry to 0 with probability noise_level.
         ``'salt_and_pepper'``: set each entry, with probability
         noise_level, to its column's minimum or maximum seen in ``fit``
         (each with probability 1/2).
@@ -1211,6 +1419,9 @@ class DenoisingAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     intercepts_ : list of ndarray
         Bias vectors.
 
+    n_components_ : int
+        The code size used (``n_components`` resolved).
+
     n_iter_ : int
         Number of epochs (or L-BFGS iterations) run.
 
@@ -1228,6 +1439,12 @@ class DenoisingAutoencoder(NoisyInputMixin, AutoencoderTransformer):
 
     best_validation_score_ : float or None
         Best validation score, the starting point included.
+
+    best_epoch_ : int
+        The epoch whose weights were kept: with early stopping the best
+        one, ``0`` when no epoch beat the start (the network stayed at its
+        PCA or pre-trained starting point, see the user guide); without,
+        the last one (``n_iter_``).
 
     out_activation_ : str
         The output activation trained with.
@@ -1278,11 +1495,13 @@ class DenoisingAutoencoder(NoisyInputMixin, AutoencoderTransformer):
         **NoisyInputMixin._noise_constraints,
     }
 
+    _regularized_code = True
+
     def __init__(
         self,
-        n_components=32,
+        n_components="auto",
         *,
-        noise="gaussian",
+        noise="masking",
         noise_level="auto",
         hidden_layer_sizes="auto",
         activation="relu",

@@ -580,11 +580,36 @@ class LinearAutoencoder(
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         X = X.astype(self.components_.dtype, copy=False)
         scores = np.empty(X.shape[0], dtype=X.dtype)
-        for rows, chunk in row_chunks(X):
-            centered = chunk - self.mean_
-            residual = (centered @ self.components_.T) @ self.components_ - centered
+        for rows, residual in self._residual_chunks(X):
             scores[rows] = -np.einsum("ij,ij->i", residual, residual)
         return scores
+
+    def feature_errors(self, X):
+        """Squared reconstruction error of each feature of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples, n_features)
+            ``(h(x) - x)^2``; ``-errors.sum(axis=1)`` is ``score_samples(X)``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = X.astype(self.components_.dtype, copy=False)
+        errors = np.empty_like(X)
+        for rows, residual in self._residual_chunks(X):
+            errors[rows] = residual * residual
+        return errors
+
+    def _residual_chunks(self, X):
+        """``(rows, h(x) - x)`` chunk by chunk."""
+        for rows, chunk in row_chunks(X):
+            centered = chunk - self.mean_
+            yield rows, (centered @ self.components_.T) @ self.components_ - centered
 
     def score(self, X, y=None, sample_weight=None):
         """Mean negative squared reconstruction error (higher is better).

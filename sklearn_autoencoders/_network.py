@@ -105,14 +105,28 @@ def forward(coefs, intercepts, activations, X, n_layers=None):
     return out
 
 
+def _residual_chunks(coefs, intercepts, activations, X, indices=None):
+    """``(output rows, g(x) - x)`` of an autoencoder, chunk by chunk."""
+    for rows, chunk in row_chunks(X, indices, chunk_rows(coefs)):
+        reconstruction = _forward_chunk(coefs, intercepts, activations, chunk)
+        reconstruction -= chunk.toarray() if sp.issparse(chunk) else chunk
+        yield rows, reconstruction
+
+
 def squared_reconstruction_errors(coefs, intercepts, activations, X, indices=None):
     """Per-sample ``||g(x) - x||^2`` of an autoencoder, chunk by chunk."""
     n_rows = X.shape[0] if indices is None else len(indices)
     errors = np.empty(n_rows, dtype=coefs[0].dtype)
-    for rows, chunk in row_chunks(X, indices, chunk_rows(coefs)):
-        reconstruction = _forward_chunk(coefs, intercepts, activations, chunk)
-        reconstruction -= chunk.toarray() if sp.issparse(chunk) else chunk
-        errors[rows] = np.einsum("ij,ij->i", reconstruction, reconstruction)
+    for rows, residual in _residual_chunks(coefs, intercepts, activations, X, indices):
+        errors[rows] = np.einsum("ij,ij->i", residual, residual)
+    return errors
+
+
+def feature_reconstruction_errors(coefs, intercepts, activations, X):
+    """Per-sample, per-feature ``(g(x) - x)^2``, shape ``(n, d)``, dense."""
+    errors = np.empty(X.shape, dtype=coefs[0].dtype)
+    for rows, residual in _residual_chunks(coefs, intercepts, activations, X):
+        errors[rows] = residual * residual
     return errors
 
 

@@ -31,17 +31,51 @@ from ._callbacks import (
 )
 from ._linear import LinearAutoencoder
 from ._network import row_chunks
+from ._pretraining import reconstruction_output
 from ._validation import (
     check_sample_weight,
     column_mean_and_std,
+    column_statistics,
+    input_standardization,
     restore_on_error,
     rows_that_count,
+    standardized,
     value_range,
 )
 
-#: Code size of the default autoencoder (``autoencoder=None``), chosen on a
-#: validation protocol (user guide, "Outlier detection").
+#: Largest code of the default autoencoder (``autoencoder=None``), chosen on
+#: a validation protocol (user guide, "Outlier detection").
 DEFAULT_N_COMPONENTS = 16
+
+#: The default code has a quarter as many components as there are features
+#: (at most ``DEFAULT_N_COMPONENTS``): chosen on validation splits of wine,
+#: breast cancer and iris against a third, a half and the square root
+#: (``benchmarks/bench_tabular.py``); digits and MNIST keep 16.
+DEFAULT_CODE_FRACTION = 0.25
+
+#: A feature's squared error is divided by its mean over the training rows,
+#: floored at this fraction of the features' average mean, so a feature the
+#: model always reconstructs exactly does not divide by zero.
+ERROR_WEIGHT_FLOOR = 1e-3
+
+
+def default_code_size(n_features):
+    """Code size of the default autoencoder for data of ``n_features``."""
+    return min(DEFAULT_N_COMPONENTS, max(1, int(n_features * DEFAULT_CODE_FRACTION)))
+
+
+def error_weights(mean_errors):
+    """``1 / mean squared error`` of each feature, floored (``ERROR_WEIGHT_FLOOR``).
+
+    Each feature's error is then counted in units of how well the model
+    reconstructs that feature on the training rows: scale-free, so no
+    column dominates by its unit, and a feature usually reconstructed well
+    counts more when it is not.
+    """
+    mean_errors = np.asarray(mean_errors, dtype=np.float64)
+    floor = ERROR_WEIGHT_FLOOR * max(float(mean_errors.mean()), np.finfo(float).tiny)
+    return 1.0 / np.maximum(mean_errors, floor)
+
 
 #: ``normalized_reconstruction`` divides by ``sqrt(||x||^2 + tau^2)`` with
 #: ``tau`` this fraction of the training rows' median norm, so nearly empty
@@ -169,13 +203,20 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         such as ``AutoencoderTransformer``, ``DenoisingAutoencoder`` or
         ``LinearAutoencoder``. It is cloned; its parameters are tunable as
         ``autoencoder__<name>`` (pass an explicit autoencoder to tune them).
-        ``None`` uses ``AutoencoderTransformer(n_components=16)``, the
-        package's default recipe with the code size that detected best on
-        the validation protocol of the user guide.
+        ``None`` uses the package's default ``AutoencoderTransformer``
+        with a code of a quarter of the features, at most 16 (16 on digits
+        and MNIST, 3 on wine's 13 features): the sizes that detected best
+        on the validation protocols of the user guide, and always narrower
+        than the data.
 
     outlier_score : {'auto', 'reconstruction', 'normalized_reconstruction', \
             'code_density', 'combined'}, default='auto'
-        How a row is scored (higher is more normal):
+        How a row is scored (higher is more normal). Errors are measured
+        where the network trains: on data far from unit scale (the rule of
+        ``standardize='auto'``), each feature's squared error is divided by
+        its mean over the training rows (``error_weights_``), so no column
+        dominates by its unit; on data of one unit (images, scaled data)
+        they are the data's squared errors.
 
         - ``'reconstruction'``: minus the squared reconstruction error
           ``||g(x) - x||^2``.
@@ -194,10 +235,15 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
           the distance from the origin, and dividing by it would hide rows
           that are far away. PCA is left out when the autoencoder is a
           ``LinearAutoencoder`` (it would repeat its error) and when the
-          training data are sparse (its ``d x d`` scatter matrix).
+          training data are sparse (its ``d x d`` scatter matrix). That
+          PCA is fitted on the features divided by ``feature_scale_``.
         - ``'auto'``: ``'combined'``, which detected best on the validation
           protocol of the user guide ("Outlier detection"), most clearly
           when the training rows hold a few outliers themselves.
+
+        The norm divides the errors only for non-negative data of one unit
+        (``feature_scale_`` None). ``feature_contributions`` apportions
+        any of these scores over the features.
 
     contamination : 'auto' or float in (0, 0.5], default='auto'
         Expected fraction of outliers in the training rows: ``offset_`` is
@@ -227,6 +273,19 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
 
     norm_floor_ : float
         ``tau`` of the normalised reconstruction error.
+
+    feature_scale_ : ndarray of shape (`n_features_in_`,) or None
+        The scale errors are measured in: the autoencoder's
+        ``input_scale_`` when it standardised, else the training columns'
+        standard deviations when the data are far from unit scale; None
+        for data of unit scale and for an autoencoder without
+        ``inverse_transform``.
+
+    error_weights_ : list of ndarray or None
+        Per-feature weights of the squared errors of the autoencoder and
+        (``'combined'``) of ``pca_``, in that order: one over each
+        feature's mean squared error on the training rows, in units of
+        ``feature_scale_``. None when ``feature_scale_`` is None.
 
     code_covariance_ : LedoitWolf or None
         Covariance model of the training codes (``'code_density'`` and
@@ -323,9 +382,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         X = self._validate_X(X, reset=True)
         sample_weight = check_sample_weight(sample_weight, X)
         task = root_task(self, X)
-        autoencoder = self._make_autoencoder()
+        autoencoder = self._make_autoencoder(X)
         with sub_estimator_task(task, "autoencoder", autoencoder):
             autoencoder.fit(X, **_weights(sample_weight))
+        self.feature_scale_ = self._feature_scale(autoencoder, X, sample_weight)
         self._pca = self._new_pca(autoencoder, X)
         self.pca_ = None
         if self._pca is not None:
@@ -371,9 +431,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         first = not hasattr(self, "autoencoder_")
         X = self._validate_X(X, reset=first)
         sample_weight = check_sample_weight(sample_weight, X)
-        autoencoder = self._make_autoencoder() if first else self.autoencoder_
+        autoencoder = self._make_autoencoder(X) if first else self.autoencoder_
         autoencoder.partial_fit(X, **_weights(sample_weight))
         if first:
+            self.feature_scale_ = self._feature_scale(autoencoder, X, sample_weight)
             self._pca, self.pca_ = self._new_pca(autoencoder, X), None
         if self._pca is not None:
             self._fit_pca(self._pca, X, sample_weight, partial=True)
@@ -427,6 +488,68 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         decision = self.decision_function(X)
         return np.where(decision < 0, -1, 1)
 
+    def feature_contributions(self, X):
+        """How much each feature makes each row anomalous.
+
+        The score's errors apportioned over the features, so a user can ask
+        which measurements made a row an outlier. Each reconstruction part
+        is already a sum over features (the squared error of each feature,
+        weighted as in the score); the code density, a distance between
+        codes, is shared out in proportion to each feature's squared
+        standardised distance from the training mean. Each part is divided
+        by the spread that standardises it in ``'combined'``, and, for
+        ``'normalized_reconstruction'``, by the row's norm.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to explain.
+
+        Returns
+        -------
+        contributions : ndarray of shape (n_samples, n_features)
+            Non-negative; larger is more anomalous. Each row sums to
+            ``-score_samples(X)`` up to one constant shared by all rows
+            (the parts' training medians).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_wine
+        >>> from sklearn_autoencoders import AutoencoderOutlierDetector
+        >>> X = load_wine().data
+        >>> detector = AutoencoderOutlierDetector(random_state=0).fit(X)
+        >>> row = X[:1].copy()
+        >>> row[0, 4] += 5 * X[:, 4].std()  # magnesium, far too high
+        >>> int(np.argmax(detector.feature_contributions(row)))
+        4
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        if not hasattr(self.autoencoder_, "inverse_transform"):
+            raise AttributeError(
+                f"{type(self.autoencoder_).__name__} has no inverse_transform: "
+                "its errors cannot be apportioned over the features."
+            )
+        norm = self._norm_factor(X)
+        weights = self.error_weights_ or [None, None]
+        parts = [
+            self._feature_errors(model, X, weights[index])
+            for index, model in enumerate(self._reconstructors())
+        ]
+        if norm is not None:
+            parts = [part / norm[:, None] for part in parts]
+        if self.code_covariance_ is not None:
+            parts.insert(
+                0 if self.outlier_score_ == "code_density" else 1,
+                self._density_contributions(X),
+            )
+        if self.outlier_score_ == "combined":
+            parts = [
+                part / spread for part, (_, spread) in zip(parts, self._standardizers)
+            ]
+        return np.asarray(sum(parts), dtype=X.dtype)
+
     # -- internals ------------------------------------------------------
     def _validate_X(self, X, reset):
         sparse = get_tags(self).input_tags.sparse
@@ -438,13 +561,27 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             accept_sparse="csr" if sparse else False,
         )
 
-    def _template(self):
-        if self.autoencoder is None:
-            return AutoencoderTransformer(n_components=DEFAULT_N_COMPONENTS)
-        return self.autoencoder
+    def _template(self, X=None):
+        """The autoencoder to clone; the default one sized for ``X``.
 
-    def _make_autoencoder(self):
-        autoencoder = clone(self._template())
+        The default keeps a logistic output (data in [0, 1]) without the
+        autoencoder's fallback to PCA (``init='random'``; such a network
+        never starts as PCA anyway): PCA's error is already a part of
+        ``'combined'``, and on one-class digits the network's own error
+        detects better beside it.
+        """
+        if self.autoencoder is not None:
+            return self.autoencoder
+        if X is None:
+            return AutoencoderTransformer(n_components=DEFAULT_N_COMPONENTS)
+        logistic = reconstruction_output(X)["out_activation"] == "logistic"
+        return AutoencoderTransformer(
+            n_components=default_code_size(X.shape[1]),
+            init="random" if logistic else "auto",
+        )
+
+    def _make_autoencoder(self, X):
+        autoencoder = clone(self._template(X))
         own_seed = autoencoder.get_params(deep=False).get("random_state", 0)
         if self.random_state is not None and own_seed is None:
             autoencoder.set_params(random_state=self.random_state)
@@ -452,6 +589,29 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
 
     def _resolved_score(self):
         return "combined" if self.outlier_score == "auto" else self.outlier_score
+
+    def _feature_scale(self, autoencoder, X, sample_weight):
+        """The per-feature scale errors are measured in, or None (data units).
+
+        The autoencoder's own standardisation where it trained on one, else
+        the package's ``standardize='auto'`` rule applied to ``X``: data far
+        from unit scale get their columns' standard deviations. An
+        autoencoder without ``inverse_transform`` gives no per-feature
+        errors: its ``score_samples`` is used as it is.
+        """
+        if not hasattr(autoencoder, "inverse_transform"):
+            return None
+        scale = getattr(autoencoder, "input_scale_", None)
+        if scale is None:
+            scaling = input_standardization(X, "auto", sample_weight)
+            scale = None if scaling is None else scaling[1]
+        return None if scale is None else np.asarray(scale, dtype=X.dtype)
+
+    def _scaled(self, X):
+        """``X`` in the units the errors are measured in (the PCA's input)."""
+        if self.feature_scale_ is None:
+            return X
+        return standardized(X, np.zeros_like(self.feature_scale_), self.feature_scale_)
 
     def _new_pca(self, autoencoder, X):
         """The unfitted PCA of the ``'combined'`` score, or None.
@@ -474,15 +634,16 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
     def _fit_pca(self, pca, X, sample_weight, partial=False):
         """Fit (``partial``: stream a chunk into) the PCA the score uses.
 
-        No more components than rows; and none at all while they explain
-        every training row exactly (no more rows than components, or
-        duplicated rows): the training errors are then zero, with no spread
-        to standardise them by, and the zero-variance components an
-        arbitrary basis that would remove an arbitrary part of a new row's
-        error.
+        It is fitted where the errors are measured (``_scaled``). No more
+        components than rows; and none at all while they explain every
+        training row exactly (no more rows than components, or duplicated
+        rows): the training errors are then zero, with no spread to
+        standardise them by, and the zero-variance components an arbitrary
+        basis that would remove an arbitrary part of a new row's error.
         """
         self._pca_rows = (self._pca_rows if partial else 0) + X.shape[0]
         pca.set_params(n_components=min(self._pca_size, self._pca_rows))
+        X = self._scaled(X)
         if partial:
             # one dense chunk into the exact streaming scatter
             chunk = X.toarray() if sp.issparse(X) else X
@@ -493,14 +654,26 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         spans = explained >= 1 - 100 * np.finfo(X.dtype).eps
         self.pca_ = None if spans else pca
 
+    def _reconstructors(self):
+        """The models whose reconstruction error is part of the score."""
+        models = []
+        if self.outlier_score_ != "code_density":
+            models.append(self.autoencoder_)
+        if self.outlier_score_ == "combined" and self.pca_ is not None:
+            models.append(self.pca_)
+        return models
+
     def _calibrate(self, autoencoder, X, sample_weight=None):
         """Fit the score's reference statistics and ``offset_`` on ``X``."""
         self.autoencoder_ = autoencoder
         bounds = value_range(rows_that_count(X, sample_weight))
         non_negative = bounds is None or bounds[0] >= 0
-        error_kind = "normalized_reconstruction" if non_negative else "reconstruction"
         score = self._resolved_score()
-        # 'combined' divides the error by the norm only for non-negative data
+        # 'combined' divides the error by the norm only for non-negative
+        # data of one unit: a norm across features of different units is
+        # the largest unit's
+        plain = self.feature_scale_ is not None or not non_negative
+        error_kind = "reconstruction" if plain else "normalized_reconstruction"
         self.reconstruction_score_ = (
             score if score in OUTLIER_SCORES[:2] else error_kind
         )
@@ -508,12 +681,21 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         w = sample_weight
         median_norm = float(weighted_percentile(row_norms(X), 50, w))
         self.norm_floor_ = NORM_FLOOR * median_norm if median_norm > 0 else 1.0
+        self.error_weights_ = None
+        if self.feature_scale_ is not None:
+            self.error_weights_ = [
+                error_weights(
+                    np.average(self._feature_errors(model, X), axis=0, weights=w)
+                ).astype(X.dtype)
+                for model in self._reconstructors()
+            ]
         self.code_covariance_ = None
         if score in ("code_density", "combined"):
             codes = autoencoder.transform(X)
             self.code_covariance_ = (
                 LedoitWolf().fit(codes) if w is None else weighted_ledoit_wolf(codes, w)
             )
+            self._location = column_statistics(self._scaled(X), w)[0].astype(X.dtype)
         parts = self._score_parts(X)
         if score == "combined":
             self._standardizers = [median_and_spread(part, w) for part in parts]
@@ -526,30 +708,65 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
                 weighted_percentile(scores, 100.0 * self.contamination, w)
             )
 
-    def _score_parts(self, X):
-        """The scores ``outlier_score_`` is made of, each computed once."""
-        parts = []
-        if self.outlier_score_ != "code_density":
-            parts.append(self._reconstruction_score(self.autoencoder_, X))
-        if self.code_covariance_ is not None:
-            codes = self.autoencoder_.transform(X)
-            parts.append(-self.code_covariance_.mahalanobis(codes))
-        if self.outlier_score_ == "combined" and self.pca_ is not None:
-            parts.append(self._reconstruction_score(self.pca_, X))
-        return parts
+    def _feature_errors(self, model, X, weights=None):
+        """Squared error of each feature of each row, ``(n, d)``, dense.
 
-    def _reconstruction_score(self, model, X):
-        """Minus ``model``'s (normalised) reconstruction error of each row."""
+        In the units of ``feature_scale_`` (the PCA works there; the
+        autoencoder's residual is divided by it), times ``weights``.
+        """
+        errors = np.empty(X.shape, dtype=X.dtype)
+        for rows, chunk in row_chunks(X):
+            chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+            if model is self.pca_:
+                chunk = self._scaled(chunk)
+                residual = model.inverse_transform(model.transform(chunk)) - chunk
+            else:
+                residual = model.inverse_transform(model.transform(chunk)) - chunk
+                if self.feature_scale_ is not None:
+                    residual /= self.feature_scale_
+            residual *= residual
+            if weights is not None:
+                residual *= weights
+            errors[rows] = residual
+        return errors
+
+    def _row_errors(self, index, model, X):
+        """``model``'s error of each row: weighted per feature when scaled."""
+        if self.error_weights_ is not None:
+            return self._feature_errors(model, X, self.error_weights_[index]).sum(1)
         if sp.issparse(X) and isinstance(model, LinearAutoencoder):
             # dense rows by bounded chunks: the linear model takes no sparse input
-            errors = np.concatenate(
+            return np.concatenate(
                 [-model.score_samples(chunk.toarray()) for _, chunk in row_chunks(X)]
             )
-        else:
-            errors = -model.score_samples(X)
-        if self.reconstruction_score_ == "normalized_reconstruction":
-            errors = normalized_error(errors, row_norms(X), self.norm_floor_)
-        return -errors
+        return -model.score_samples(X)
+
+    def _norm_factor(self, X):
+        """The divisor of ``'normalized_reconstruction'``, or None."""
+        if self.reconstruction_score_ != "normalized_reconstruction":
+            return None
+        return np.sqrt(row_norms(X, squared=True) + self.norm_floor_**2)
+
+    def _score_parts(self, X):
+        """Minus each error ``outlier_score_`` is made of, computed once.
+
+        In the order ``_standardizers`` follows: the autoencoder's
+        reconstruction, the code density, PCA's reconstruction.
+        """
+        norm = self._norm_factor(X)
+        errors = [
+            self._row_errors(index, model, X)
+            for index, model in enumerate(self._reconstructors())
+        ]
+        if norm is not None:
+            errors = [error / norm for error in errors]
+        if self.code_covariance_ is not None:
+            codes = self.autoencoder_.transform(X)
+            errors.insert(
+                0 if self.outlier_score_ == "code_density" else 1,
+                self.code_covariance_.mahalanobis(codes),
+            )
+        return [-error for error in errors]
 
     def _combine(self, parts, dtype):
         if self.outlier_score_ == "combined":
@@ -563,6 +780,21 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
 
     def _score(self, X):
         return self._combine(self._score_parts(X), X.dtype)
+
+    def _density_contributions(self, X):
+        """The code density apportioned: each feature's share of the row's
+        squared standardised distance from the training mean."""
+        distances = self.code_covariance_.mahalanobis(self.autoencoder_.transform(X))
+        offsets = self._scaled(X.toarray() if sp.issparse(X) else X) - self._location
+        offsets *= offsets
+        totals = offsets.sum(axis=1, keepdims=True)
+        shares = np.divide(
+            offsets,
+            totals,
+            out=np.full_like(offsets, 1.0 / X.shape[1]),
+            where=totals > 0,
+        )
+        return shares * distances[:, None]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

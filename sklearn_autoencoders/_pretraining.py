@@ -7,7 +7,10 @@ layers ``1..l-1``; its encoder then initialises that layer of the deep
 network, which is fine-tuned as a whole afterwards.
 """
 
+import warnings
+
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 from ._callbacks import sub_estimator_task
 from ._network import fold_standardization
@@ -153,7 +156,14 @@ def pretrain_layers(
         if verbose:
             ae.set_params(verbose=verbose)
         stage = f"pre-training layer {index + 1}/{len(layer_sizes)}"
-        with training_stage(stage), sub_estimator_task(callback_context, stage, ae):
+        with (
+            training_stage(stage),
+            sub_estimator_task(callback_context, stage, ae),
+            warnings.catch_warnings(),
+        ):
+            # a layer's epochs are a budget: pre-training only gives the
+            # fine-tuning its start, so reaching max_iter is no news
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
             ae.fit(H, sample_weight=sample_weight)
         autoencoders.append(ae)
         H = ae.transform(H)  # clean codes: transform never corrupts

@@ -66,8 +66,12 @@ class SparseAutoencoder(NoisyInputMixin, AutoencoderTransformer):
 
     Parameters
     ----------
-    n_components : int, default=32
-        Number of code units.
+    n_components : int, float in (0, 1) or 'auto', default='auto'
+        Number of code units. ``'auto'``: half the features, at most 32. A float
+        in (0, 1): the fewest principal components explaining that
+        fraction of the variance, as in ``PCA``. Its noise or penalty
+        regularises the code, which may therefore be overcomplete (as
+        wide as the data or wider) without a warning.
 
     sparsity_target : float, default=0.1
         Target mean activation ``rho`` of each code unit, in (0, 1). 0.1 is
@@ -191,6 +195,9 @@ class SparseAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     intercepts_ : list of ndarray
         Bias vectors.
 
+    n_components_ : int
+        The code size used (``n_components`` resolved).
+
     n_iter_ : int
         Number of epochs (or L-BFGS iterations) run.
 
@@ -208,6 +215,12 @@ class SparseAutoencoder(NoisyInputMixin, AutoencoderTransformer):
 
     best_validation_score_ : float or None
         Best validation score, the starting point included.
+
+    best_epoch_ : int
+        The epoch whose weights were kept: with early stopping the best
+        one, ``0`` when no epoch beat the start (the network stayed at its
+        PCA or pre-trained starting point, see the user guide); without,
+        the last one (``n_iter_``).
 
     out_activation_ : str
         The output activation trained with.
@@ -264,10 +277,11 @@ class SparseAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     }
 
     _layer_penalty_params = ("sparsity_target", "sparsity_weight")
+    _regularized_code = True
 
     def __init__(
         self,
-        n_components=32,
+        n_components="auto",
         *,
         sparsity_target=0.1,
         sparsity_weight="auto",
@@ -395,8 +409,12 @@ class ContractiveAutoencoder(NoisyInputMixin, AutoencoderTransformer):
 
     Parameters
     ----------
-    n_components : int, default=32
-        Number of code units.
+    n_components : int, float in (0, 1) or 'auto', default='auto'
+        Number of code units. ``'auto'``: half the features, at most 32. A float
+        in (0, 1): the fewest principal components explaining that
+        fraction of the variance, as in ``PCA``. Its noise or penalty
+        regularises the code, which may therefore be overcomplete (as
+        wide as the data or wider) without a warning.
 
     contraction_weight : float or 'auto', default='auto'
         Weight ``lambda`` of the contraction penalty. ``'auto'`` is ``2e-4 *
@@ -517,6 +535,9 @@ class ContractiveAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     intercepts_ : list of ndarray
         Bias vectors.
 
+    n_components_ : int
+        The code size used (``n_components`` resolved).
+
     n_iter_ : int
         Number of epochs (or L-BFGS iterations) run.
 
@@ -534,6 +555,12 @@ class ContractiveAutoencoder(NoisyInputMixin, AutoencoderTransformer):
 
     best_validation_score_ : float or None
         Best validation score, the starting point included.
+
+    best_epoch_ : int
+        The epoch whose weights were kept: with early stopping the best
+        one, ``0`` when no epoch beat the start (the network stayed at its
+        PCA or pre-trained starting point, see the user guide); without,
+        the last one (``n_iter_``).
 
     out_activation_ : str
         The output activation trained with.
@@ -586,10 +613,11 @@ class ContractiveAutoencoder(NoisyInputMixin, AutoencoderTransformer):
     }
 
     _layer_penalty_params = ("contraction_weight",)
+    _regularized_code = True
 
     def __init__(
         self,
-        n_components=32,
+        n_components="auto",
         *,
         contraction_weight="auto",
         noise=None,

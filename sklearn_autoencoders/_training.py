@@ -43,6 +43,7 @@ from ._training_parts import (
     ValidationStopping,
     VerboseLog,
     check_finite,
+    kept_epoch,
     log,
     stage_prefix,
     training_stage,
@@ -130,6 +131,7 @@ def fitted_history_attributes(history):
         "best_validation_score_": (
             history.best_validation_score if stopped_early else None
         ),
+        "best_epoch_": kept_epoch(history),
     }
 
 
@@ -322,6 +324,7 @@ class EpochLoop:
 
     def run(self, n_epochs, draw_order, run_batches):
         """``n_epochs`` epochs: draw the order, run the batches, tell the parts."""
+        self.history.stopped_by_user = False
         self.notify("on_train_begin")
         try:
             with np.errstate(all="ignore"):
@@ -560,9 +563,11 @@ def fit_lbfgs(
                 options={"maxiter": max_iter, "maxfun": 15000, "gtol": tol},
             )
     except KeyboardInterrupt:
+        stopped = True
         warnings.warn(
             "Training interrupted by user; keeping the last iterate.", stacklevel=2
         )
+    history.stopped_by_user = stopped
     if callbacks is not None:
         callbacks.abandon()  # the iteration begun last never ran
     x = last["x"] if result is None else result.x

@@ -95,6 +95,8 @@ class History:
     best_validation_score: float = -np.inf
     no_improvement_count: int = 0
     n_iter: int = 0
+    #: A callback or Ctrl-C ended the last training, not the training rules.
+    stopped_by_user: bool = False
 
     def copy(self):
         return History(
@@ -104,6 +106,7 @@ class History:
             self.best_validation_score,
             self.no_improvement_count,
             self.n_iter,
+            self.stopped_by_user,
         )
 
 
@@ -178,6 +181,19 @@ class LossImprovement(TrainingPart):
         return loop.loss <= loop.history.best_loss - self.tol
 
 
+def kept_epoch(history):
+    """The epoch whose parameters training kept; 0 is the start.
+
+    With early stopping, the first epoch that reached the best validation
+    score (0: none beat the start, a PCA or pre-trained network kept as it
+    was); without, the last one.
+    """
+    if history.validation_scores is None:
+        return history.n_iter
+    best, scores = history.best_validation_score, history.validation_scores
+    return next((i + 1 for i, v in enumerate(scores) if v == best), 0)
+
+
 class ValidationStopping(TrainingPart):
     """Early stopping: follow a held-out score, keep the best parameters.
 
@@ -219,8 +235,7 @@ class ValidationStopping(TrainingPart):
     def on_train_end(self, loop):
         loop.net.theta[...] = self.best_theta
         best = loop.history.best_validation_score
-        scores = loop.history.validation_scores
-        epoch = next((i + 1 for i, v in enumerate(scores) if v == best), 0)
+        epoch = kept_epoch(loop.history)
         which = f"epoch {epoch}" if epoch else "the start (no epoch beat it)"
         log(
             loop.verbose,
@@ -330,6 +345,7 @@ class Interruption(TrainingPart):
     """
 
     def on_interrupt(self, loop):
+        loop.history.stopped_by_user = True
         warnings.warn(
             "Training interrupted by user; keeping the best parameters.",
             stacklevel=loop.stacklevel,
@@ -367,7 +383,7 @@ class CallbacksBridge(TrainingPart):
     def on_epoch_end(self, loop):
         if self.callbacks.end(loop.net):
             log(loop.verbose, "A callback stopped training.")
-            loop.converged = True
+            loop.converged = loop.history.stopped_by_user = True
             return True
         return False
 

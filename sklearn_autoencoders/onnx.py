@@ -175,10 +175,14 @@ def _decoder(model, codes, dtype, opv):
     )
 
 
-def _squared_errors(model, X, codes, dtype, opv):
-    """``||g(x) - x||^2`` of an autoencoder from its code node, ``(n, 1)``."""
+def _squared_errors(model, X, codes, dtype, opv, weights=None):
+    """``||g(x) - x||^2`` of an autoencoder from its code node, ``(n, 1)``;
+    ``sum_j weights_j (g(x)_j - x_j)^2`` with per-feature ``weights``."""
     residual = OnnxSub(_decoder(model, codes, dtype, opv), X, op_version=opv)
-    return _squared_norms(residual, opv)
+    if weights is None:
+        return _squared_norms(residual, opv)
+    squares = OnnxMul(residual, residual, op_version=opv)
+    return _row_sum(OnnxMul(squares, weights.astype(dtype), op_version=opv), opv)
 
 
 def _add_outputs(label, values, operator, scope, container):
@@ -249,10 +253,16 @@ def _convert_classifier(scope, operator, container):
     _add_outputs(label, probabilities, operator, scope, container)
 
 
-def _reconstruction_part(model, X, norm, dtype, opv):
-    """Minus ``model``'s squared error, per unit of ``norm`` when given."""
+def _reconstruction_part(model, X, norm, dtype, opv, weights=None, scale=None):
+    """Minus ``model``'s squared error, per unit of ``norm`` when given.
+
+    With the detector's ``weights`` the error is weighted per feature;
+    with its ``scale`` the model reads ``X / scale`` (the detector's PCA).
+    """
+    if scale is not None:
+        X = OnnxDiv(X, scale.astype(dtype), op_version=opv)
     codes = _encoder(model, X, dtype, opv)
-    errors = _squared_errors(model, X, codes, dtype, opv)
+    errors = _squared_errors(model, X, codes, dtype, opv, weights)
     if norm is not None:
         errors = OnnxDiv(errors, norm, op_version=opv)
     return OnnxNeg(errors, op_version=opv), codes
@@ -282,16 +292,22 @@ def _detector_score(detector, X, dtype, opv):
         norm = OnnxSqrt(
             OnnxAdd(_squared_norms(X, opv), floor, op_version=opv), op_version=opv
         )
+    # the autoencoder's residual is divided by the scale, the PCA's input
+    scale, weights = detector.feature_scale_, detector.error_weights_ or [None, None]
     parts, codes = [], None
     if score != "code_density":
-        error, codes = _reconstruction_part(autoencoder, X, norm, dtype, opv)
+        own = None if weights[0] is None else weights[0] / scale**2
+        error, codes = _reconstruction_part(autoencoder, X, norm, dtype, opv, own)
         parts.append(error)
     if detector.code_covariance_ is not None:
         if codes is None:
             codes = _encoder(autoencoder, X, dtype, opv)
         parts.append(_density_part(detector, codes, dtype, opv))
     if score == "combined" and detector.pca_ is not None:
-        parts.append(_reconstruction_part(detector.pca_, X, norm, dtype, opv)[0])
+        pca = _reconstruction_part(
+            detector.pca_, X, norm, dtype, opv, weights[1], scale
+        )
+        parts.append(pca[0])
     if score != "combined":
         return parts[0]
     total = None

@@ -1,6 +1,7 @@
 """Behaviour of AutoencoderTransformer (and what it shares with the DAE)."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from sklearn_autoencoders import (
     AutoencoderTransformer,
@@ -115,7 +116,11 @@ def test_pickle_round_trip(Estimator, digits):
 def test_attributes_and_shapes(digits):
     X = digits[0][:200]
     ae = AutoencoderTransformer(
-        n_components=5, hidden_layer_sizes=(20, 10), max_iter=4, random_state=0
+        n_components=5,
+        hidden_layer_sizes=(20, 10),
+        max_iter=4,
+        init="random",  # no PCA guard: 4 epochs stay above PCA's error
+        random_state=0,
     ).fit(X)
     assert [c.shape for c in ae.coefs_] == [
         (64, 20),
@@ -204,7 +209,8 @@ def test_verbose_and_warnings_name_the_stage(digits, capsys):
     out = capsys.readouterr().out
     for stage in ("pre-training layer 1/2", "pre-training layer 2/2", "fine-tuning"):
         assert f"{stage}: Epoch 2, loss = " in out
-        assert any(str(w.message).startswith(f"{stage}: ") for w in record)
+    # a layer's pre-training epochs are a budget: only fine-tuning warns
+    assert [str(w.message).split(":")[0] for w in record] == ["fine-tuning"]
     # outside a staged fit nothing is prefixed
     with pytest.warns(ConvergenceWarning, match="^Stochastic optimizer"):
         AutoencoderTransformer(4, max_iter=2, learning_rate="constant").fit(
@@ -266,13 +272,14 @@ def test_float32_end_to_end(solver, digits):
 def test_partial_fit_streams_chunks(digits):
     X = digits[0]
     ae = AutoencoderTransformer(n_components=8, random_state=0, learning_rate_init=0.01)
+    one_epoch = AutoencoderTransformer(
+        n_components=8, random_state=0, max_iter=1, init="random"
+    )
     for _ in range(5):
         for chunk in np.array_split(X, 4):
             ae.partial_fit(chunk)
     assert ae.n_iter_ == 20
-    assert ae.score(X) > AutoencoderTransformer(
-        n_components=8, random_state=0, max_iter=1
-    ).fit(X).score(X)
+    assert ae.score(X) > one_epoch.fit(X).score(X)
 
 
 def test_partial_fit_unavailable_for_lbfgs():
@@ -284,7 +291,7 @@ def test_partial_fit_unavailable_for_lbfgs():
 def test_warm_start_continues_from_previous_weights(digits):
     X = digits[0][:300]
     ae = AutoencoderTransformer(
-        n_components=6, max_iter=5, warm_start=True, random_state=0
+        n_components=6, max_iter=5, warm_start=True, init="random", random_state=0
     ).fit(X)
     first = ae.score(X)
     ae.fit(X)
@@ -385,3 +392,61 @@ def test_fit_does_not_modify_input(digits):
         n_components=3, noise="masking", noise_level=0.5, max_iter=2, random_state=0
     ).fit(X)
     np.testing.assert_array_equal(X, before)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_feature_errors_are_the_terms_of_score_samples(sparse):
+    from sklearn_autoencoders import LinearAutoencoder
+
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 6)).astype(np.float32)
+    models = [AutoencoderTransformer(n_components=2, max_iter=3, random_state=0)]
+    if not sparse:
+        models.append(LinearAutoencoder(2))
+    data = sp.csr_matrix(X) if sparse else X
+    for model in models:
+        model.fit(data)
+        errors = model.feature_errors(data)
+        assert errors.shape == X.shape and errors.dtype == np.float32
+        assert (errors >= 0).all()
+        np.testing.assert_allclose(
+            -errors.sum(axis=1), model.score_samples(data), rtol=1e-5
+        )
+
+
+def test_code_size_adapts_to_the_data():
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data
+    # 'auto': half the features, at most 32
+    ae = AutoencoderTransformer(max_iter=2, random_state=0).fit(X)
+    assert ae.n_components_ == 6 and ae.transform(X).shape == (178, 6)
+    wide = np.random.default_rng(0).random((50, 100))
+    assert AutoencoderTransformer(max_iter=1).fit(wide).n_components_ == 32
+    # a variance fraction reads as in PCA, on the standardised features
+    fraction = AutoencoderTransformer(n_components=0.9, max_iter=2, random_state=0)
+    expected = PCA(0.9).fit(StandardScaler().fit_transform(X)).n_components_
+    assert fraction.fit(X).n_components_ == expected
+    assert fraction.fit(sp.csr_matrix(X)).n_components_ >= 1
+
+
+def test_an_overcomplete_plain_code_warns_and_a_regularised_one_does_not():
+    from sklearn_autoencoders import DenoisingAutoencoder
+
+    X = np.random.default_rng(0).random((40, 5))
+    with pytest.warns(UserWarning, match="not smaller than n_features=5"):
+        AutoencoderTransformer(n_components=5, max_iter=1).fit(X)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*not smaller than")
+        DenoisingAutoencoder(n_components=8, max_iter=1).fit(X)
+
+
+def test_best_epoch_records_what_was_kept():
+    X = np.random.default_rng(0).normal(size=(200, 6))
+    ae = AutoencoderTransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+    scores = ae.validation_scores_
+    best = ae.best_validation_score_
+    expected = scores.index(best) + 1 if best in scores else 0  # 0: the start
+    assert ae.best_epoch_ == expected
+    plain = AutoencoderTransformer(n_components=2, max_iter=3, early_stopping=False)
+    assert plain.fit(X).best_epoch_ == 3

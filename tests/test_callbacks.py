@@ -76,7 +76,7 @@ def _count(paths, path):
 @pytest.mark.parametrize(
     "estimator",
     [
-        AutoencoderTransformer(4, max_iter=3),
+        AutoencoderTransformer(4, max_iter=3, init="random"),
         DenoisingAutoencoder(4, max_iter=3),
         SparseAutoencoder(4, max_iter=3),
         ContractiveAutoencoder(4, max_iter=3),
@@ -168,7 +168,7 @@ def test_linear_and_detector_report_their_fit(X):
     assert recorder.ended == [("fit",)]
     recorder = Recorder()
     detector = AutoencoderOutlierDetector(
-        AutoencoderTransformer(4, max_iter=2), random_state=0
+        AutoencoderTransformer(4, max_iter=2, init="random"), random_state=0
     ).set_callbacks(recorder)
     detector.fit(X)
     assert _count(recorder.ended, ("fit", "fit", "epoch")) == 2

@@ -5,9 +5,10 @@ this file runs them on every combination a user can reach by changing one
 or more of: hidden unit × solver × tied weights, noise × solver, noise ×
 penalty, schedule × stochastic solver, greedy pre-training, the linear
 solvers with and without centring, the classifier's units × solver ×
-pre-training, and the outlier detector's scores and thresholds. Each at its default learning rate, with
-no expected failures. The checks' data are not scaled (some are centred
-near 100), which is what ``standardize='auto'`` is for.
+pre-training, and the outlier detector's scores and thresholds. Each at
+its default learning rate, with no expected failures. The checks' data
+are not scaled (some are centred near 100), which is what
+``standardize='auto'`` is for.
 """
 
 import itertools

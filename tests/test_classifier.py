@@ -492,3 +492,50 @@ def test_partial_fit_after_a_fit_with_reconstruction(few_labels):
     clf.partial_fit(X[:100], y_partial[:100])
     assert not np.array_equal(clf.coefs_[0], before)
     assert clf.n_iter_ == 4
+
+
+def test_consistency_defaults_scale_with_labels_and_features():
+    from sklearn_autoencoders._classifier import consistency_settings
+
+    # images with enough labels keep the weight and noise chosen on them
+    assert consistency_settings("auto", "auto", 143, 64) == (10.0, 0.75)
+    assert consistency_settings("auto", "auto", 400, 784) == (10.0, 0.75)
+    # a handful of labels on a small table
+    assert consistency_settings("auto", "auto", 10, 4) == (1.0, 0.75 * 4 / 64)
+    assert consistency_settings(3.0, 0.5, 10, 4) == (3.0, 0.5)
+
+
+def test_collapsed_classes_are_those_predicted_far_too_rarely():
+    from sklearn_autoencoders._classifier import collapsed_classes
+
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    classes = np.array([0, 1, 2])
+    predicted = np.array([0] * 35 + [1] * 67 + [2] * 3)
+    assert collapsed_classes(predicted, labels, classes) == [2]
+    balanced = np.array([0] * 35 + [1] * 45 + [2] * 25)
+    assert collapsed_classes(balanced, labels, classes) == []
+
+
+def test_a_collapsed_joint_fine_tuning_warns():
+    """Iris with 9 labels, the former image defaults: the third class is
+    predicted for 3 of 105 rows; the 'auto' settings keep it."""
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_iris(return_X_y=True)
+    X, _, y, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=6)
+    rng = np.random.default_rng(6)
+    chosen = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), 3, replace=False) for c in range(3)]
+    )
+    partial = np.full(len(y), -1)
+    partial[chosen] = y[chosen]
+    former = dict(consistency_weight=10.0, consistency_noise=0.75)
+    model = StackedPretrainedClassifier(unlabeled_label=-1, random_state=6, **former)
+    with pytest.warns(UserWarning, match="collapsed the predictions"):
+        model.fit(X, partial)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*collapsed the predictions")
+        auto = StackedPretrainedClassifier(unlabeled_label=-1, random_state=6)
+        auto.fit(X, partial)
+    assert auto.score(X, y) > model.score(X, y)

@@ -15,6 +15,7 @@ from sklearn_autoencoders import (
 
 ESTIMATORS = [
     AutoencoderTransformer(),
+    AutoencoderTransformer(n_components=0.9),
     AutoencoderTransformer(n_components=3, tied_weights=True),
     AutoencoderTransformer(n_components=2, solver="lbfgs", max_iter=50),
     AutoencoderTransformer(

@@ -114,8 +114,11 @@ def test_float32_end_to_end_and_sparse(one_class):
     assert detector.autoencoder_.coefs_[0].dtype == np.float32
     assert detector.score_samples(test.astype(np.float32)).dtype == np.float32
     assert detector.decision_function(test.astype(np.float32)).dtype == np.float32
-    dense_fit = _detector().fit(train)
-    sparse_fit = _detector().fit(sp.csr_matrix(train))
+    # init='random': sparse data get neither the PCA start nor its guard
+    random_start = AutoencoderTransformer(init="random", **SMALL)
+    dense_fit = AutoencoderOutlierDetector(random_start, random_state=0).fit(train)
+    sparse_fit = AutoencoderOutlierDetector(random_start, random_state=0)
+    sparse_fit.fit(sp.csr_matrix(train))
     # Sparse training data leave PCA out of 'combined' (its d x d scatter);
     # the two parts left are the dense fit's.
     assert dense_fit.pca_ is not None and sparse_fit.pca_ is None
@@ -215,8 +218,21 @@ def test_random_state_seeds_the_autoencoder(one_class):
     given = AutoencoderTransformer(random_state=5, **SMALL)
     detector = AutoencoderOutlierDetector(given, random_state=0).fit(train)
     assert detector.autoencoder_.random_state == 5  # the user's own seed wins
-    default = AutoencoderOutlierDetector(random_state=3)._make_autoencoder()
+    detector = AutoencoderOutlierDetector(random_state=3)
+    default = detector._make_autoencoder(np.full((2, 64), 0.5))
     assert default.random_state == 3 and default.n_components == 16
+
+
+@pytest.mark.parametrize(
+    "n_features, n_components", [(4, 1), (13, 3), (30, 7), (64, 16), (784, 16)]
+)
+def test_default_code_is_narrower_than_the_data(n_features, n_components):
+    X = np.random.default_rng(0).normal(size=(3, n_features))
+    default = AutoencoderOutlierDetector()._make_autoencoder(X)
+    assert default.n_components == n_components and default.init == "auto"
+    # data in [0, 1]: a logistic output, without the fallback to PCA
+    unit = AutoencoderOutlierDetector()._make_autoencoder(np.abs(X) / np.abs(X).max())
+    assert unit.init == "random"
 
 
 def test_partial_fit_follows_the_autoencoder(one_class):
@@ -262,3 +278,63 @@ def test_bad_input_changes_nothing(one_class, bad, message):
     np.testing.assert_array_equal(detector.score_samples(test), before)
     with pytest.raises(ValueError):
         detector.score_samples(np.ones((2, 3)))
+
+
+def _planted(X, std, rng):
+    """Rows of ``X`` with two random features pushed 5 training stds up."""
+    rows = X.copy()
+    planted = np.array([rng.choice(X.shape[1], 2, replace=False) for _ in rows])
+    for row, features in zip(rows, planted):
+        row[features] += 5 * std[features]
+    return rows, planted
+
+
+@pytest.mark.parametrize("loader", ["wine", "breast_cancer"])
+def test_feature_contributions_find_planted_anomalies(loader):
+    from sklearn import datasets
+
+    X = getattr(datasets, f"load_{loader}")().data
+    rng = np.random.default_rng(0)
+    held_out = rng.permutation(X.shape[0])[: X.shape[0] // 4]
+    train = np.delete(X, held_out, axis=0)
+    detector = AutoencoderOutlierDetector(random_state=0).fit(train)
+    rows, planted = _planted(X[held_out], train.std(axis=0), rng)
+    contributions = detector.feature_contributions(rows)
+    top_two = np.sort(np.argsort(contributions, axis=1)[:, -2:], axis=1)
+    found = np.mean((top_two == np.sort(planted, axis=1)).all(axis=1))
+    assert found >= 0.9
+    # they add up to the score, up to one constant
+    total = contributions.sum(axis=1) + detector.score_samples(rows)
+    np.testing.assert_allclose(total, total[0], rtol=1e-6, atol=1e-6)
+    assert contributions.min() >= 0
+
+
+@pytest.mark.parametrize(
+    "outlier_score", ["reconstruction", "normalized_reconstruction", "code_density"]
+)
+def test_feature_contributions_add_up_for_every_score(one_class, outlier_score):
+    train, test, _ = one_class
+    detector = _detector(outlier_score=outlier_score).fit(train)
+    contributions = detector.feature_contributions(test)
+    assert contributions.shape == test.shape and contributions.dtype == test.dtype
+    total = contributions.sum(axis=1) + detector.score_samples(test)
+    np.testing.assert_allclose(total, total[0], rtol=1e-5, atol=1e-5)
+
+
+def test_scores_do_not_depend_on_units():
+    """Off-scale data are scored where the network trains: changing one
+    column's unit (here by 1000) leaves the ranking of rows alone (up to
+    the rounding that the two trainings amplify differently)."""
+    from scipy.stats import spearmanr
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data
+    scaled = X.copy()
+    scaled[:, 12] /= 1000  # proline in thousands
+    a = AutoencoderOutlierDetector(random_state=0).fit(X)
+    b = AutoencoderOutlierDetector(random_state=0).fit(scaled)
+    assert a.feature_scale_ is not None and a.error_weights_ is not None
+    assert spearmanr(a.score_samples(X), b.score_samples(scaled))[0] > 0.98
+    # before: the raw error, 99.9% proline
+    raw = -a.autoencoder_.score_samples(X)
+    assert spearmanr(raw, -a.score_samples(X))[0] < 0.9

@@ -4,11 +4,13 @@ as PCA, and defaults that do not lose to PCA."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
 from sklearn_autoencoders import (
     AutoencoderTransformer,
     DenoisingAutoencoder,
+    LinearAutoencoder,
     StackedPretrainedClassifier,
 )
 from sklearn_autoencoders._losses import binary_cross_entropy
@@ -39,7 +41,8 @@ def _error(reconstruction, X):
     ],
 )
 def test_auto_output_and_loss_follow_the_data(X, expected):
-    ae = AutoencoderTransformer(n_components=1, max_iter=2, random_state=0).fit(X)
+    ae = AutoencoderTransformer(n_components=1, max_iter=2, init="random")
+    ae.set_params(random_state=0).fit(X)
     assert (ae.out_activation_, ae.loss_function_) == expected
     assert ae._activations[-1] == expected[0]
     assert ae.get_params()["loss"] == ae.get_params()["out_activation"] == "auto"
@@ -107,7 +110,7 @@ def test_pca_start_and_early_stopping_auto():
     ae = AutoencoderTransformer(n_components=3, max_iter=3, random_state=0).fit(X)
     assert ae.validation_scores_ is not None  # guards the PCA start
     unit = AutoencoderTransformer(n_components=3, max_iter=3, random_state=0)
-    unit.fit((X - X.min()) / np.ptp(X))
+    unit.set_params(init="random").fit((X - X.min()) / np.ptp(X))
     assert unit.out_activation_ == "logistic"
     assert unit.validation_scores_ is None  # a random start trains on every row
     tiny = AutoencoderTransformer(n_components=3, max_iter=3).fit(X[:50])
@@ -202,3 +205,23 @@ def test_init_pca_on_sparse_input_streams_the_scatter_matrix():
     )
     auto = AutoencoderTransformer(n_components=2, max_iter=2).fit(X)
     assert auto.validation_scores_ is None  # 'auto' starts at random on sparse
+
+
+def test_a_logistic_output_never_ends_worse_than_pca_on_the_training_rows():
+    """Data in [0, 1] get a logistic output, which cannot start as PCA; a
+    network that ends above PCA's training error starts again from PCA
+    with a linear output, and early stopping keeps PCA unless beaten."""
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 12)) @ rng.random((12, 12))
+    X = (X - X.min()) / np.ptp(X)
+    ae = AutoencoderTransformer(n_components=3, max_iter=2, random_state=0).fit(X)
+    pca = LinearAutoencoder(3, center=True).fit(X)
+    assert ae.out_activation_ == "identity" and ae.validation_scores_ is not None
+    assert ae.score(X) >= pca.score(X) - 1e-9
+    # a network that beats PCA keeps its logistic output
+    digits = load_digits().data / 16
+    kept = AutoencoderTransformer(n_components=16, max_iter=40, random_state=0)
+    assert kept.fit(digits).out_activation_ == "logistic"
+    # opting out: init='random' trains the logistic network only
+    plain = AutoencoderTransformer(n_components=3, max_iter=2, init="random")
+    assert plain.set_params(random_state=0).fit(X).out_activation_ == "logistic"

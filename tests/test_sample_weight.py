@@ -301,7 +301,8 @@ def test_sparse_input_with_weights_equals_dense():
     X, y = _data()
     weights = _weights(len(X), integer=False)
     for estimator in (
-        AutoencoderTransformer(n_components=3, max_iter=20),
+        # no PCA start nor PCA guard on sparse data: init='random' for both
+        AutoencoderTransformer(n_components=3, max_iter=20, init="random"),
         StackedPretrainedClassifier(hidden_layer_sizes=(8,), pretraining=None),
     ):
         dense = _fit(estimator, X, y, sample_weight=weights)

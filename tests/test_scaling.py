@@ -95,7 +95,7 @@ def test_predictions_run_in_bounded_chunks(memmap, estimator):
 @pytest.mark.parametrize(
     "estimator",
     [
-        AutoencoderTransformer(4, max_iter=3, random_state=0),
+        AutoencoderTransformer(4, max_iter=3, init="random", random_state=0),
         AutoencoderTransformer(
             4, hidden_layer_sizes=(6,), tied_weights=True, max_iter=3, random_state=0
         ),
