@@ -354,7 +354,12 @@ class AutoencoderTransformer(
         at least ``2 * n_components`` units and a linear code and output
         (``out_activation='auto'`` then means ``'identity'``).
         ``'random'``: Glorot-uniform weights. ``'auto'``:
-        ``'pca'`` where the architecture allows it, else ``'random'``.
+        ``'pca'`` where the architecture allows it, else ``'random'``; and
+        when only the logistic output chosen by ``out_activation='auto'``
+        (data in [0, 1]) keeps it from PCA, the trained network is compared
+        with PCA on the training rows and, if not better, the fit starts
+        again from PCA with a linear output (``out_activation_`` then
+        ``'identity'``), so the defaults never end worse than PCA.
         Ignored with ``pretraining``.
 
     pretraining : {'basic', 'denoising'}, default=None

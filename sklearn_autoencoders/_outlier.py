@@ -97,7 +97,12 @@ def normalized_error(errors, norms, norm_floor):
     rows grows with their mass: a ``1`` has few ink pixels to get wrong, an
     ``8`` many. Dividing by the norm compares rows of different mass.
     """
-    return errors / np.sqrt(norms**2 + norm_floor**2)
+    return errors / norm_divisor(norms, norm_floor)
+
+
+def norm_divisor(norms, norm_floor):
+    """``sqrt(||x||^2 + tau^2)``, what ``normalized_error`` divides by."""
+    return np.sqrt(norms**2 + norm_floor**2)
 
 
 def robust_standardize(values, center, scale):
@@ -745,7 +750,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         """The divisor of ``'normalized_reconstruction'``, or None."""
         if self.reconstruction_score_ != "normalized_reconstruction":
             return None
-        return np.sqrt(row_norms(X, squared=True) + self.norm_floor_**2)
+        return norm_divisor(row_norms(X), self.norm_floor_)
 
     def _score_parts(self, X):
         """Minus each error ``outlier_score_`` is made of, computed once.
