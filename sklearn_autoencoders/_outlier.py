@@ -65,16 +65,21 @@ def default_code_size(n_features):
 
 
 def error_weights(mean_errors):
-    """``1 / mean squared error`` of each feature, floored (``ERROR_WEIGHT_FLOOR``).
+    """Per-feature weights ``mean(m) / m_j`` of the squared errors.
 
-    Each feature's error is then counted in units of how well the model
-    reconstructs that feature on the training rows: scale-free, so no
-    column dominates by its unit, and a feature usually reconstructed well
-    counts more when it is not.
+    ``m_j`` is feature ``j``'s mean squared error on the training rows,
+    floored at ``ERROR_WEIGHT_FLOOR`` times their average: each feature's
+    error then counts in units of how well the model reconstructs that
+    feature, scale-free, so no column dominates by its unit, and a feature
+    usually reconstructed well counts more when it is not. Relative to the
+    average error, the weights stay within ``[0, 1 / ERROR_WEIGHT_FLOOR]``;
+    all ones when every feature is reconstructed exactly.
     """
     mean_errors = np.asarray(mean_errors, dtype=np.float64)
-    floor = ERROR_WEIGHT_FLOOR * max(float(mean_errors.mean()), np.finfo(float).tiny)
-    return 1.0 / np.maximum(mean_errors, floor)
+    average = float(mean_errors.mean())
+    if not average > np.finfo(np.float64).tiny:  # exact (or denormal) fits
+        return np.ones_like(mean_errors)
+    return average / np.maximum(mean_errors, ERROR_WEIGHT_FLOOR * average)
 
 
 #: ``normalized_reconstruction`` divides by ``sqrt(||x||^2 + tau^2)`` with
@@ -288,9 +293,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
 
     error_weights_ : list of ndarray or None
         Per-feature weights of the squared errors of the autoencoder and
-        (``'combined'``) of ``pca_``, in that order: one over each
-        feature's mean squared error on the training rows, in units of
-        ``feature_scale_``. None when ``feature_scale_`` is None.
+        (``'combined'``) of ``pca_``, in that order: the features' average
+        mean squared error on the training rows over each feature's own
+        (in units of ``feature_scale_``). None when ``feature_scale_`` is
+        None.
 
     code_covariance_ : LedoitWolf or None
         Covariance model of the training codes (``'code_density'`` and

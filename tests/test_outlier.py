@@ -338,3 +338,13 @@ def test_scores_do_not_depend_on_units():
     # before: the raw error, 99.9% proline
     raw = -a.autoencoder_.score_samples(X)
     assert spearmanr(raw, -a.score_samples(X))[0] < 0.9
+
+
+def test_error_weights_are_bounded_and_finite():
+    from sklearn_autoencoders._outlier import ERROR_WEIGHT_FLOOR, error_weights
+
+    np.testing.assert_array_equal(error_weights([0.0, 0.0]), [1.0, 1.0])
+    np.testing.assert_array_equal(error_weights([1e-320, 0.0]), [1.0, 1.0])
+    weights = error_weights([0.0, 1e-320, 2.0])
+    assert np.isfinite(weights).all() and weights.max() <= 1 / ERROR_WEIGHT_FLOOR
+    np.testing.assert_allclose(error_weights([1.0, 3.0]), [2.0, 2.0 / 3.0])
