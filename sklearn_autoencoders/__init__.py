@@ -10,6 +10,7 @@ from ._linear import LinearAutoencoder
 from ._outlier import AutoencoderOutlierDetector
 from ._regularized import ContractiveAutoencoder, SparseAutoencoder
 from ._training import DivergenceError
+from ._variational_autoencoder import VariationalAutoencoder
 
 __version__ = "0.1.0"
 
@@ -22,5 +23,6 @@ __all__ = [
     "LinearAutoencoder",
     "SparseAutoencoder",
     "StackedPretrainedClassifier",
+    "VariationalAutoencoder",
     "__version__",
 ]

@@ -674,6 +674,24 @@ class ReconstructionHead:
         return rows * rows.dtype.type(n_rows / float(rows.sum(dtype=np.float64)))
 
 
+def bind_parts(parts, dtype):
+    """One flat ``(theta, grad)`` for networks trained together.
+
+    Each part (a ``Network``, a ``Head``, a loss that owns parameters) gets
+    the contiguous slice named by its key, in order, through its ``bind``:
+    one optimizer then updates them all. Returns ``(theta, grad, slices)``.
+    """
+    n_params = sum(part.n_params for part in parts.values())
+    theta = np.zeros(n_params, dtype=dtype)
+    grad = np.zeros(n_params, dtype=dtype)
+    slices, start = {}, 0
+    for name, part in parts.items():
+        slices[name] = slice(start, start + part.n_params)
+        part.bind(theta[slices[name]], grad[slices[name]])
+        start += part.n_params
+    return theta, grad, slices
+
+
 class SemiSupervisedNetwork:
     """A classifier fine-tuned on labeled and unlabeled rows together.
 
@@ -744,14 +762,8 @@ class SemiSupervisedNetwork:
         parts = {"classifier": self.classifier}
         if self.head is not None:
             parts["decoder"] = self.head
-        self.n_params = sum(part.n_params for part in parts.values())
-        self.theta = np.empty(self.n_params, dtype=self.dtype)
-        self.grad = np.zeros(self.n_params, dtype=self.dtype)
-        self.slices, start = {}, 0
-        for name, part in parts.items():
-            self.slices[name] = slice(start, start + part.n_params)
-            part.bind(self.theta[self.slices[name]], self.grad[self.slices[name]])
-            start += part.n_params
+        self.theta, self.grad, self.slices = bind_parts(parts, self.dtype)
+        self.n_params = self.theta.size
         self._stacked = np.empty((0, self.classifier.layer_units[0]), self.dtype)
         self.warmup_epochs = int(np.ceil(rampup))
         self.advance(0.0)

@@ -92,7 +92,13 @@ OUTLIER_SCORES = (
     "normalized_reconstruction",
     "code_density",
     "combined",
+    "likelihood",
 )
+
+
+def is_density_model(estimator):
+    """Whether ``score_samples`` of ``estimator`` is a log-likelihood."""
+    return get_tags(estimator).estimator_type == "density_estimator"
 
 
 def normalized_error(errors, norms, norm_floor):
@@ -220,7 +226,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         than the data.
 
     outlier_score : {'auto', 'reconstruction', 'normalized_reconstruction', \
-            'code_density', 'combined'}, default='auto'
+            'code_density', 'combined', 'likelihood'}, default='auto'
         How a row is scored (higher is more normal). Errors are measured
         where the network trains: on data far from unit scale (the rule of
         ``standardize='auto'``), each feature's squared error is divided by
@@ -247,7 +253,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
           ``LinearAutoencoder`` (it would repeat its error) and when the
           training data are sparse (its ``d x d`` scatter matrix). That
           PCA is fitted on the features divided by ``feature_scale_``.
-        - ``'auto'``: ``'combined'``, which detected best on the validation
+        - ``'likelihood'``: the log-likelihood of a density model
+          (``VariationalAutoencoder``), its own ``score_samples``.
+        - ``'auto'``: ``'likelihood'`` for a density model; otherwise
+          ``'combined'``, which detected best on the validation
           protocol of the user guide ("Outlier detection"), most clearly
           when the training rows hold a few outliers themselves.
 
@@ -273,9 +282,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
     outlier_score_ : str
         The score used, with ``'auto'`` resolved.
 
-    reconstruction_score_ : str
+    reconstruction_score_ : str or None
         The reconstruction part of the score: ``'normalized_reconstruction'``
-        or ``'reconstruction'`` (see ``outlier_score``).
+        or ``'reconstruction'`` (see ``outlier_score``); None for
+        ``'likelihood'``.
 
     offset_ : float
         Threshold on ``score_samples``: ``decision_function`` is
@@ -542,6 +552,8 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
                 f"{type(self.autoencoder_).__name__} has no inverse_transform: "
                 "its errors cannot be apportioned over the features."
             )
+        if self.outlier_score_ == "likelihood":
+            return np.asarray(self.autoencoder_.feature_errors(X), dtype=X.dtype)
         norm = self._norm_factor(X)
         weights = self.error_weights_ or [None, None]
         parts = [
@@ -599,7 +611,10 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         return autoencoder
 
     def _resolved_score(self):
-        return "combined" if self.outlier_score == "auto" else self.outlier_score
+        """``'auto'``: a density model's log-likelihood, else ``'combined'``."""
+        if self.outlier_score != "auto":
+            return self.outlier_score
+        return "likelihood" if is_density_model(self._template()) else "combined"
 
     def _feature_scale(self, autoencoder, X, sample_weight):
         """The per-feature scale errors are measured in, or None (data units).
@@ -668,7 +683,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
     def _reconstructors(self):
         """The models whose reconstruction error is part of the score."""
         models = []
-        if self.outlier_score_ != "code_density":
+        if self.outlier_score_ not in ("code_density", "likelihood"):
             models.append(self.autoencoder_)
         if self.outlier_score_ == "combined" and self.pca_ is not None:
             models.append(self.pca_)
@@ -680,13 +695,21 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         bounds = value_range(rows_that_count(X, sample_weight))
         non_negative = bounds is None or bounds[0] >= 0
         score = self._resolved_score()
+        if score == "likelihood" and not is_density_model(autoencoder):
+            raise ValueError(
+                "outlier_score='likelihood' needs a density model whose "
+                "score_samples is a log-likelihood, such as "
+                f"VariationalAutoencoder; got {type(autoencoder).__name__}."
+            )
         # 'combined' divides the error by the norm only for non-negative
         # data of one unit: a norm across features of different units is
         # the largest unit's
         plain = self.feature_scale_ is not None or not non_negative
         error_kind = "reconstruction" if plain else "normalized_reconstruction"
         self.reconstruction_score_ = (
-            score if score in OUTLIER_SCORES[:2] else error_kind
+            None
+            if score == "likelihood"
+            else (score if score in OUTLIER_SCORES[:2] else error_kind)
         )
         self.outlier_score_ = score
         w = sample_weight
@@ -764,6 +787,8 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         In the order ``_standardizers`` follows: the autoencoder's
         reconstruction, the code density, PCA's reconstruction.
         """
+        if self.outlier_score_ == "likelihood":
+            return [self.autoencoder_.score_samples(X)]
         norm = self._norm_factor(X)
         errors = [
             self._row_errors(index, model, X)

@@ -11,6 +11,7 @@ from sklearn_autoencoders import (
     LinearAutoencoder,
     SparseAutoencoder,
     StackedPretrainedClassifier,
+    VariationalAutoencoder,
 )
 
 ESTIMATORS = [
@@ -84,6 +85,13 @@ ESTIMATORS = [
         DenoisingAutoencoder(n_components=3, max_iter=20),
         outlier_score="reconstruction",
     ),
+    VariationalAutoencoder(),
+    VariationalAutoencoder(n_components=2, hidden_layer_sizes=(), beta=0.5),
+    VariationalAutoencoder(
+        n_components=2, likelihood="gaussian", solver="sgd", init="random"
+    ),
+    VariationalAutoencoder(n_components=2, hidden_layer_sizes=(6, 4), kl_warmup=0),
+    AutoencoderOutlierDetector(VariationalAutoencoder(n_components=2, max_iter=20)),
 ]
 
 

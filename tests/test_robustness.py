@@ -21,6 +21,7 @@ from sklearn_autoencoders import (
     LinearAutoencoder,
     SparseAutoencoder,
     StackedPretrainedClassifier,
+    VariationalAutoencoder,
 )
 from sklearn_autoencoders._losses import LOSSES
 from sklearn_autoencoders._optimizers import AdamOptimizer
@@ -36,6 +37,7 @@ TRUSTED_ESTIMATORS = [
         LinearAutoencoder(),
         StackedPretrainedClassifier(),
         AutoencoderOutlierDetector(),
+        VariationalAutoencoder(),
     )
 ]
 
@@ -69,6 +71,7 @@ ESTIMATORS = {
     "detector": AutoencoderOutlierDetector(
         AutoencoderTransformer(3, max_iter=5), random_state=0
     ),
+    "variational": VariationalAutoencoder(2, max_iter=5, random_state=0),
 }
 TRAINED = [
     "autoencoder",
@@ -78,6 +81,7 @@ TRAINED = [
     "linear-gradient",
     "classifier",
     "classifier-tanh",
+    "variational",
 ]
 estimators = pytest.mark.parametrize("name", list(ESTIMATORS))
 
