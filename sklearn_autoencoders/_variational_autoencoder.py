@@ -571,7 +571,7 @@ best_validation_score_, best_epoch_
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, `n_components_`)
             Posterior means, in the fitted dtype.
         """
         check_is_fitted(self)
@@ -583,7 +583,7 @@ best_validation_score_, best_epoch_
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, `n_components_`)
             Codes.
 
         Returns

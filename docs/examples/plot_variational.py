@@ -1,6 +1,6 @@
 """
 Variational autoencoder: new digits, a walk through the code, a likelihood
-=========================================================================
+==========================================================================
 
 ``VariationalAutoencoder`` is a density model in scikit-learn's sense: its
 ``score`` is the held-out log-likelihood per row (as ``PCA.score`` and
