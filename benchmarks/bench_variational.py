@@ -53,11 +53,17 @@ def digits_dequantised():
 
 
 def photo_patches():
-    images = [im[..., :3] @ np.array([0.299, 0.587, 0.114]) / 255 for im in
-              load_sample_images().images]
+    images = [
+        im[..., :3] @ np.array([0.299, 0.587, 0.114]) / 255
+        for im in load_sample_images().images
+    ]
     return np.vstack(
-        [extract_patches_2d(im, (8, 8), max_patches=2000, random_state=0).reshape(2000, -1)
-         for im in images]
+        [
+            extract_patches_2d(im, (8, 8), max_patches=2000, random_state=0).reshape(
+                2000, -1
+            )
+            for im in images
+        ]
     )
 
 
@@ -93,12 +99,18 @@ def density(seeds):
             X_train, X_test = train_test_split(X, test_size=0.2, random_state=seed)
             X_fit, X_val = train_test_split(X_train, test_size=0.25, random_state=seed)
             n_mix = _chosen(
-                lambda n: GaussianMixture(n, reg_covar=1e-4, random_state=seed),
-                [1, 2, 4, 8, 16], X_fit, X_val,
+                lambda n, seed=seed: GaussianMixture(
+                    n, reg_covar=1e-4, random_state=seed
+                ),
+                [1, 2, 4, 8, 16],
+                X_fit,
+                X_val,
             )
             bandwidth = _chosen(
                 lambda b: KernelDensity(bandwidth=b),
-                list(np.geomspace(0.01, 2, 12) * X.std()), X_fit, X_val,
+                list(np.geomspace(0.01, 2, 12) * X.std()),
+                X_fit,
+                X_val,
             )
             start = time.perf_counter()
             vae = VariationalAutoencoder(k, random_state=seed).fit(X_train)
@@ -123,10 +135,14 @@ def density(seeds):
         print(f"\n{name} (k = {k}), {seeds} seeds")
         for model_name, values in results.items():
             if model_name != "_fit":
-                print(f"  {model_name:24s} {np.mean(values):9.2f} ± {np.std(values):.2f}")
-        print(f"  VAE - best of PCA/FA: {gap.mean():+.2f} ± {gap.std():.2f} "
-              f"(at or above on {(gap >= -1e-9).sum()}/{seeds} seeds); "
-              f"VAE fit {np.median(results['_fit']):.1f} s")
+                print(
+                    f"  {model_name:24s} {np.mean(values):9.2f} ± {np.std(values):.2f}"
+                )
+        print(
+            f"  VAE - best of PCA/FA: {gap.mean():+.2f} ± {gap.std():.2f} "
+            f"(at or above on {(gap >= -1e-9).sum()}/{seeds} seeds); "
+            f"VAE fit {np.median(results['_fit']):.1f} s"
+        )
     return gaps
 
 
@@ -135,8 +151,21 @@ def _mnist_split(seed):
     return train_test_split(X, y, test_size=0.2, random_state=seed, stratify=y)
 
 
-def torch_vae(B_train, B_test, n_latent, hidden, epochs, seed, *, lr=1e-3,
-              batch_size=64, alpha=1e-4, kl_warmup=0.1, max_iter=200, draws=50):
+def torch_vae(
+    B_train,
+    B_test,
+    n_latent,
+    hidden,
+    epochs,
+    seed,
+    *,
+    lr=1e-3,
+    batch_size=64,
+    alpha=1e-4,
+    kl_warmup=0.1,
+    max_iter=200,
+    draws=50,
+):
     """The package's recipe in PyTorch: same layers, likelihood, schedule,
     warm-up, penalty and epochs; returns ``(IW bound, ELBO, fit seconds)``."""
     import math
@@ -152,7 +181,9 @@ def torch_vae(B_train, B_test, n_latent, hidden, epochs, seed, *, lr=1e-3,
     def layers(sizes, last_activation):
         mods = [torch.nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
         for i, m in enumerate(mods):
-            factor = 2.0 if (i == len(mods) - 1 and last_activation == "logistic") else 6.0
+            factor = (
+                2.0 if (i == len(mods) - 1 and last_activation == "logistic") else 6.0
+            )
             bound = math.sqrt(factor / (m.in_features + m.out_features))
             torch.nn.init.uniform_(m.weight, -bound, bound)
             torch.nn.init.uniform_(m.bias, -bound, bound)
@@ -185,13 +216,14 @@ def torch_vae(B_train, B_test, n_latent, hidden, epochs, seed, *, lr=1e-3,
             for group in opt.param_groups:
                 group["lr"] = schedule.rate(progress)
             beta = min(1.0, progress / (kl_warmup * max_iter))
-            x = X[order[b * batch_size:(b + 1) * batch_size]]
+            x = X[order[b * batch_size : (b + 1) * batch_size]]
             out = run(enc, x)
             mu, v = out[:, :n_latent], out[:, n_latent:].clamp(-15, 15)
             z = mu + torch.exp(0.5 * v) * torch.randn_like(mu)
             logits = run(dec, z)
             rec = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, x, reduction="sum") / len(x)
+                logits, x, reduction="sum"
+            ) / len(x)
             kl = 0.5 * (mu.pow(2) + v.exp() - 1 - v).sum() / len(x)
             penalty = 0.5 * alpha * sum((w * w).sum() for w in weights) / len(x)
             loss = rec + beta * kl + penalty
@@ -200,7 +232,8 @@ def torch_vae(B_train, B_test, n_latent, hidden, epochs, seed, *, lr=1e-3,
             opt.step()
     fit_time = time.perf_counter() - start
     eps = torch.from_numpy(
-        np.random.default_rng(0).standard_normal((draws, n_latent)).astype(np.float32))
+        np.random.default_rng(0).standard_normal((draws, n_latent)).astype(np.float32)
+    )
     with torch.no_grad():
         x = torch.from_numpy(B_test)
         out = run(enc, x)
@@ -211,10 +244,14 @@ def torch_vae(B_train, B_test, n_latent, hidden, epochs, seed, *, lr=1e-3,
             z = mu + std * eps[k]
             logits = run(dec, z)
             log_px = -torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, x, reduction="none").sum(1)
+                logits, x, reduction="none"
+            ).sum(1)
             log_prior = -0.5 * (z * z).sum(1) - 0.5 * n_latent * math.log(2 * math.pi)
-            log_q = (-0.5 * (eps[k] * eps[k]).sum() - 0.5 * v.sum(1)
-                     - 0.5 * n_latent * math.log(2 * math.pi))
+            log_q = (
+                -0.5 * (eps[k] * eps[k]).sum()
+                - 0.5 * v.sum(1)
+                - 0.5 * n_latent * math.log(2 * math.pi)
+            )
             log_w.append((log_px + log_prior - log_q).double())
         log_w = torch.stack(log_w)
         bound = (torch.logsumexp(log_w, 0) - math.log(draws)).mean().item()
@@ -240,24 +277,32 @@ def mnist(seeds):
         bound = vae.score(B_test)
         elbo = vae.set_params(n_importance_samples=1).score(B_test)
         rows["ours"].append((bound, elbo, fit_time))
-        line = (f"  seed {seed}: ours {bound:.2f} (ELBO {elbo:.2f}), fit {fit_time:.1f} s, "
-                f"{vae.n_iter_} epochs")
+        line = (
+            f"  seed {seed}: ours {bound:.2f} (ELBO {elbo:.2f}), fit {fit_time:.1f} s, "
+            f"{vae.n_iter_} epochs"
+        )
         if torch is not None:
             result = torch_vae(B_train, B_test, 32, 256, vae.n_iter_, seed)
             rows["PyTorch"].append(result)
-            line += f"; PyTorch {result[0]:.2f} (ELBO {result[1]:.2f}), fit {result[2]:.1f} s"
+            bound, elbo, seconds = result
+            line += f"; PyTorch {bound:.2f} (ELBO {elbo:.2f}), fit {seconds:.1f} s"
         print(line, flush=True)
     for name, values in rows.items():
         if values:
             bound, elbo, fit_time = np.array(values).T
-            print(f"  {name:8s} log p(x) >= {bound.mean():.2f} ± {bound.std():.2f} (K=50), "
-                  f"ELBO {elbo.mean():.2f}, fit {np.median(fit_time):.1f} s median")
+            print(
+                f"  {name:8s} log p(x) >= {bound.mean():.2f} ± {bound.std():.2f} "
+                f"(K=50), ELBO {elbo.mean():.2f}, "
+                f"fit {np.median(fit_time):.1f} s median"
+            )
     if rows["PyTorch"]:
         ours, theirs = np.array(rows["ours"]), np.array(rows["PyTorch"])
         gap = ours[:, 0] - theirs[:, 0]
         ratio = np.median(ours[:, 2] / theirs[:, 2])
-        print(f"  ours - PyTorch: {gap.mean():+.2f} ± {gap.std():.2f} nats; "
-              f"fit time ratio {ratio:.2f} (median)")
+        print(
+            f"  ours - PyTorch: {gap.mean():+.2f} ± {gap.std():.2f} nats; "
+            f"fit time ratio {ratio:.2f} (median)"
+        )
 
 
 def samples(seeds, sizes=(16, 32)):
@@ -271,7 +316,9 @@ def samples(seeds, sizes=(16, 32)):
         for k in sizes:
             vae = VariationalAutoencoder(k, random_state=seed).fit(X_train)
             codes = rng.standard_normal((1000, k)).astype(np.float32)
-            drawn[f"VariationalAutoencoder({k}) decoder means"] = vae.inverse_transform(codes)
+            drawn[f"VariationalAutoencoder({k}) decoder means"] = vae.inverse_transform(
+                codes
+            )
             pca = PCA(k).fit(X_train)
             gmm = GaussianMixture(10, random_state=seed).fit(pca.transform(X_train))
             drawn[f"GaussianMixture(10) on PCA({k}), decoded"] = np.clip(
@@ -282,11 +329,16 @@ def samples(seeds, sizes=(16, 32)):
             shares = np.bincount(proba.argmax(axis=1), minlength=10) / 1000
             rows.setdefault(name, []).append((proba.max(axis=1).mean(), shares.min()))
         real = clf.predict_proba(X_test).max(axis=1).mean()
-        print(f"  seed {seed}: real test images' mean top probability {real:.3f}", flush=True)
+        print(
+            f"  seed {seed}: real test images' mean top probability {real:.3f}",
+            flush=True,
+        )
     for name, values in rows.items():
         top, rarest = np.array(values).T
-        print(f"  {name:44s} top-class probability {top.mean():.3f} ± {top.std():.3f}, "
-              f"rarest class {rarest.mean():.1%} (lowest {rarest.min():.1%})")
+        print(
+            f"  {name:44s} top-class probability {top.mean():.3f} ± {top.std():.3f}, "
+            f"rarest class {rarest.mean():.1%} (lowest {rarest.min():.1%})"
+        )
 
 
 SECTIONS = {"density": density, "mnist": mnist, "samples": samples}

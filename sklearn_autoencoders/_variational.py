@@ -93,7 +93,9 @@ class RowKeyedNormal:
     def __init__(self, n_features, n_latent, seed):
         self.n_latent = n_latent
         self.seed = np.uint64(seed)
-        self.multipliers = splitmix64(self.seed + np.arange(n_features, dtype=np.uint64))
+        self.multipliers = splitmix64(
+            self.seed + np.arange(n_features, dtype=np.uint64)
+        )
         self.multipliers |= np.uint64(1)
         self._counters = np.arange(2 * n_latent, dtype=np.uint64)
 
@@ -115,7 +117,10 @@ class RowKeyedNormal:
         u1 = _uniform(bits[:, : self.n_latent])
         u2 = _uniform(bits[:, self.n_latent :])
         np.multiply(
-            np.sqrt(-2.0 * np.log(u1)), np.cos((2 * math.pi) * u2), out=out, casting="unsafe"
+            np.sqrt(-2.0 * np.log(u1)),
+            np.cos((2 * math.pi) * u2),
+            out=out,
+            casting="unsafe",
         )
         return out
 
@@ -184,7 +189,7 @@ class GaussianLikelihood:
 
 
 def gaussian_log_density(log_variance, means, X):
-    """Each row's ``log N(x; mean, diag(exp(s)))`` (float64), ``s`` the log-variances."""
+    """Each row's ``log N(x; mean, diag(exp(s)))`` (float64); ``s``: log-variances."""
     s = np.clip(log_variance, *LOG_VARIANCE_BOUNDS).astype(np.float64)
     residual = X - means
     return -0.5 * (
@@ -446,7 +451,9 @@ def importance_log_likelihood(
             log_px = bernoulli_log_density(logits.astype(np.float64), targets)
         else:
             means = decode(coefs, intercepts, activations, flat)
-            log_px = gaussian_log_density(log_variance, means.astype(np.float64), targets)
+            log_px = gaussian_log_density(
+                log_variance, means.astype(np.float64), targets
+            )
         log_px = log_px.reshape(n_draws, m)
         log_prior = -0.5 * (np.einsum("kmj,kmj->km", codes, codes) + n_latent * LOG_2PI)
         log_q = -0.5 * (
@@ -503,8 +510,9 @@ def embed_factor_analysis(net, mean, loadings, noise_variance):
     # the encoder: x -> [mu, v]; the decoder: z -> z W + mean
     enc_in = np.hstack([gain, np.zeros_like(gain)])
     enc_bias = np.concatenate([-(mean @ gain), log_variance])
-    enc_out = np.vstack([np.hstack([eye, np.zeros((k, k))]),
-                         np.hstack([-eye, np.zeros((k, k))])])
+    enc_out = np.vstack(
+        [np.hstack([eye, np.zeros((k, k))]), np.hstack([-eye, np.zeros((k, k))])]
+    )
     for net_part, first, first_bias, last, last_bias in (
         (net.encoder, gain, -(mean @ gain), enc_out, np.r_[np.zeros(k), log_variance]),
         (net.decoder, eye, np.zeros(k), np.vstack([W, -W]), mean),

@@ -249,7 +249,10 @@ best_validation_score_, best_epoch_
 
     _parameter_constraints: dict = {
         **ENGINE_PARAMETER_CONSTRAINTS,
-        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "likelihood": [StrOptions({"auto", "gaussian", "bernoulli"})],
         "beta": [Interval(Real, 0, None, closed="left")],
@@ -559,7 +562,9 @@ best_validation_score_, best_epoch_
         return coefs, intercepts, self._activations
 
     def _standardized(self, X):
-        return X if self.input_mean_ is None else standardized(X, *self._fitted_scaling())
+        return (
+            X if self.input_mean_ is None else standardized(X, *self._fitted_scaling())
+        )
 
     def transform(self, X):
         """The posterior means ``mu(x)``: each row's code.
@@ -620,7 +625,9 @@ best_validation_score_, best_epoch_
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+            raise ValueError(
+                f"n_samples must be a positive integer, got {n_samples!r}."
+            )
         rng = check_random_state(random_state)
         dtype = self.coefs_[0].dtype
         codes = rng.standard_normal((n_samples, self.n_components_)).astype(dtype)
