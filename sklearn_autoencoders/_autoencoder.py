@@ -905,7 +905,7 @@ class AutoencoderTransformer(
         components[: pca.n_components_] = pca.components_
         embed_pca(net, pca.mean_, components)
 
-    def _standardize_mode(self):
+    def _standardize_mode(self, X):
         """``standardize`` as this network can honour it.
 
         Standardising needs a linear output (folded back into the last layer
@@ -997,9 +997,7 @@ class AutoencoderTransformer(
         Nothing on ``self`` changes until training succeeded, so a diverged
         or invalid fit leaves a fitted model untouched.
         """
-        data = self._prepare_data(
-            X, None, sample_weight, reuse=reuse, standardize=self._standardize_mode()
-        )
+        data = self._prepare_data(X, None, sample_weight, reuse=reuse)
         run = self._build(data, incremental=incremental, reuse=reuse)
         # scikit-learn's callbacks follow fit (partial_fit is one epoch)
         task = None if incremental else root_task(self, data.X)

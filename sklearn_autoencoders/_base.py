@@ -120,6 +120,10 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
 
     _parameter_constraints: dict = dict(ENGINE_PARAMETER_CONSTRAINTS)
 
+    #: Whether sparse input is taken (in the formats the solver reads); an
+    #: estimator whose math needs dense rows sets it to False.
+    _accepts_sparse = True
+
     # -- rules between parameters -----------------------------------------
     def _check_params(self, incremental=False):
         """Refuse an invalid combination of parameters before any work.
@@ -165,7 +169,7 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
             reset=reset,
             dtype=[np.float64, np.float32],
             order="C",
-            accept_sparse=accepted_sparse_format(self.solver),
+            accept_sparse=self._sparse_format(),
         )
         if y is None:
             X = validate_data(self, X, **params)
@@ -175,24 +179,37 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
             X = as_dtype(X, self.coefs_[0].dtype)
         return X if y is None else (X, y)
 
-    def _prepare_data(self, X, y, sample_weight, *, reuse, standardize):
+    def _standardize_mode(self, X):
+        """The standardisation mode for validated rows ``X``: a subclass's hook.
+
+        ``standardize`` itself here; None trains on the raw values whatever
+        their scale (no warning either).
+        """
+        return self.standardize
+
+    def _prepare_data(self, X, y, sample_weight, *, reuse):
         """Step 1 of a fit: validated, weighted, checked and standardised rows.
 
         ``reuse`` keeps the fitted features, dtype and standardisation (a
-        warm start or a later ``partial_fit``); otherwise ``standardize``
-        (the estimator's mode) decides from the data.
+        warm start or a later ``partial_fit``); otherwise the mode that
+        ``_standardize_mode`` gives decides from the data.
         """
         validated = self._validate_X(X, y, reset=not reuse)
         X, y = validated if y is not None else (validated, None)
         sample_weight = check_sample_weight(sample_weight, X)
         check_magnitude(X)
-        scaling = (
-            self._fitted_scaling()
-            if reuse
-            else input_standardization(X, standardize, sample_weight)
-        )
+        if reuse:
+            scaling = self._fitted_scaling()
+        elif (mode := self._standardize_mode(X)) is None:
+            scaling = None
+        else:
+            scaling = input_standardization(X, mode, sample_weight)
         Z = X if scaling is None else standardized(X, *scaling)
         return PreparedData(Z, y, sample_weight, scaling)
+
+    def _sparse_format(self):
+        """``accept_sparse`` for ``validate_data``: the solver's, or False."""
+        return self._accepts_sparse and accepted_sparse_format(self.solver)
 
     def _fitted_scaling(self):
         """``(input_mean_, input_scale_)`` the fitted weights were folded with."""
@@ -224,5 +241,5 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.input_tags.sparse = accepted_sparse_format(self.solver) is not False
+        tags.input_tags.sparse = self._sparse_format() is not False
         return tags

@@ -560,9 +560,7 @@ class StackedPretrainedClassifier(
         (``incremental``) starts at random or from the fitted network and
         runs one epoch, continuing the optimizer of the call before.
         """
-        data = self._prepare_data(
-            X, y, sample_weight, reuse=reuse, standardize=self.standardize
-        )
+        data = self._prepare_data(X, y, sample_weight, reuse=reuse)
         run = self._build(data, classes, incremental=incremental, reuse=reuse)
         task = None if incremental else root_task(self, data.X, data.y)
         decoder = None

@@ -52,26 +52,28 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 
 
-def splitmix64(x):
-    """The SplitMix64 finaliser of each ``uint64`` in ``x`` (a new array).
+def splitmix64(x, out=None, scratch=None):
+    """The SplitMix64 finaliser of each ``uint64`` in ``x``.
 
     A bijection of 64-bit integers whose outputs pass BigCrush when fed a
     counter (Steele et al., 2014): counter-based random numbers, so a
     draw is a pure function of its key, computed for a whole array at once.
+    ``out`` (which may be ``x``) and ``scratch``, ``uint64`` arrays of the
+    result's shape, are filled in place; without them new arrays are made.
     """
+    x = np.asarray(x, dtype=np.uint64)
+    if out is None:
+        out = np.empty(x.shape, np.uint64)
+    if scratch is None:
+        scratch = np.empty(x.shape, np.uint64)
     with np.errstate(over="ignore"):
-        x = np.asarray(x, dtype=np.uint64) + _GOLDEN
-        x ^= x >> np.uint64(30)
-        x *= _MIX[0]
-        x ^= x >> np.uint64(27)
-        x *= _MIX[1]
-        x ^= x >> np.uint64(31)
-    return x
-
-
-def _uniform(bits):
-    """Uniform floats in (0, 1) from the top 53 bits of ``uint64`` values."""
-    return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+        np.add(x, _GOLDEN, out=out)
+        for shift, multiplier in ((30, _MIX[0]), (27, _MIX[1]), (31, None)):
+            np.right_shift(out, np.uint64(shift), out=scratch)
+            out ^= scratch
+            if multiplier is not None:
+                out *= multiplier
+    return out
 
 
 class RowKeyedNormal:
@@ -82,6 +84,9 @@ class RowKeyedNormal:
     unit ``j`` at step ``t`` is two SplitMix64 outputs of the key and a
     counter, turned into a normal by Box-Muller. Equal rows draw equal
     noise, which is what makes a weighted row exactly a repeated one.
+
+    The work arrays grow to the largest batch seen and are reused, so a
+    training step allocates nothing here.
 
     Parameters
     ----------
@@ -98,30 +103,66 @@ class RowKeyedNormal:
         )
         self.multipliers |= np.uint64(1)
         self._counters = np.arange(2 * n_latent, dtype=np.uint64)
+        self._rows = 0
 
-    def row_keys(self, X):
-        """One ``uint64`` key per row of ``X`` (dense, float32 or float64)."""
-        X = np.ascontiguousarray(X)
-        words = X.view(np.uint64 if X.itemsize == 8 else np.uint32)
-        with np.errstate(over="ignore"):
-            keys = (words.astype(np.uint64) * self.multipliers).sum(
-                axis=1, dtype=np.uint64
+    def _buffers(self, n):
+        """The work arrays, grown to ``n`` rows, as views of ``n`` rows."""
+        if n > self._rows:
+            d, k2 = len(self.multipliers), 2 * self.n_latent
+            self._words = np.empty((n, d), np.uint64)
+            self._key_scratch = np.empty(n, np.uint64)
+            self._bits, self._bit_scratch = (
+                np.empty((n, k2), np.uint64) for _ in range(2)
             )
-        return splitmix64(keys ^ self.seed)
+            self._uniforms = np.empty((2, n, k2 // 2))
+            self._rows = n
+        return (
+            self._words[:n],
+            self._key_scratch[:n],
+            self._bits[:n],
+            self._bit_scratch[:n],
+            self._uniforms[:, :n],
+        )
+
+    def row_keys(self, X, out=None):
+        """One ``uint64`` key per row of ``X`` (dense, float32 or float64).
+
+        Written into ``out`` when given (a new array otherwise).
+        """
+        X = np.ascontiguousarray(X)
+        words, scratch = self._buffers(X.shape[0])[:2]
+        keys = np.empty(X.shape[0], np.uint64) if out is None else out
+        words[...] = X.view(np.uint64 if X.itemsize == 8 else np.uint32)
+        # integer matmul wraps modulo 2**64, as the key's arithmetic wants
+        np.matmul(words, self.multipliers, out=keys)
+        keys ^= self.seed
+        return splitmix64(keys, out=keys, scratch=scratch)
 
     def draw(self, keys, step, out):
         """Fill ``out`` (``len(keys) x n_latent``) with the rows' draws at ``step``."""
+        k = self.n_latent
+        *_, bits, scratch, uniforms = self._buffers(len(keys))
         with np.errstate(over="ignore"):
-            counters = splitmix64(np.uint64(step) * np.uint64(2 * self.n_latent + 1))
-            bits = splitmix64(keys[:, None] ^ (counters + self._counters))
-        u1 = _uniform(bits[:, : self.n_latent])
-        u2 = _uniform(bits[:, self.n_latent :])
-        np.multiply(
-            np.sqrt(-2.0 * np.log(u1)),
-            np.cos((2 * math.pi) * u2),
-            out=out,
-            casting="unsafe",
-        )
+            counters = splitmix64(np.uint64(step) * np.uint64(2 * k + 1))
+            # a copy then an in-place xor: a broadcast xor would allocate
+            bits[...] = keys[:, None]
+            bits ^= counters + self._counters
+        splitmix64(bits, out=bits, scratch=scratch)
+        # uniforms in (0, 1) from the top 53 bits, each half contiguous
+        np.right_shift(bits, np.uint64(11), out=scratch)
+        radius, angle = uniforms
+        radius[...] = scratch[:, :k]
+        angle[...] = scratch[:, k:]
+        uniforms += 0.5
+        uniforms *= 2.0**-53
+        # Box-Muller: sqrt(-2 log u1) cos(2 pi u2)
+        np.log(radius, out=radius)
+        radius *= -2.0
+        np.sqrt(radius, out=radius)
+        angle *= 2 * math.pi
+        np.cos(angle, out=angle)
+        radius *= angle
+        out[...] = radius
         return out
 
 
@@ -228,6 +269,10 @@ class ELBOLoss:
             self._eps, self._std, self._code, self._dcode, self._clip = (
                 np.empty((n, k), dtype) for _ in range(5)
             )
+            self._kl_rows, self._row_sum, self._shares = (
+                np.empty(n, dtype) for _ in range(3)
+            )
+            self._keys = np.empty(n, np.uint64)
             self._size = n
 
     def __call__(self, Z, Y, delta, activation, scratch, weights=None):
@@ -236,7 +281,8 @@ class ELBOLoss:
         mu, v = Z[:, :k], Z[:, k:]
         eps, std, code = self._eps[:n], self._std[:n], self._code[:n]
         dcode, clip = self._dcode[:n], self._clip[:n]
-        self.noise.draw(self.noise.row_keys(self.batch), self.step, eps)
+        keys = self.noise.row_keys(self.batch, out=self._keys[:n])
+        self.noise.draw(keys, self.step, eps)
         inside = _clipped(v, clip)
         v = clip
         np.multiply(v, 0.5, out=std)
@@ -246,12 +292,20 @@ class ELBOLoss:
         loss = self.decoder.loss_and_gradient(
             code, Y, input_delta=dcode, sample_weight=self.sample_weight
         )
-        # the KL term per row, then its (weighted) mean
+        # the KL term per row, (|mu|^2 + sum(exp(v)) - k - sum(v)) / 2,
+        # then its (weighted) mean
         variance = np.multiply(std, std, out=scratch[:, :k])
-        kl_rows = 0.5 * (
-            np.einsum("ij,ij->i", mu, mu) + variance.sum(axis=1) - k - v.sum(axis=1)
-        )
-        shares = np.full(n, 1.0 / n, Z.dtype) if weights is None else weights
+        kl_rows, row_sum = self._kl_rows[:n], self._row_sum[:n]
+        np.einsum("ij,ij->i", mu, mu, out=kl_rows)
+        kl_rows += variance.sum(axis=1, out=row_sum)
+        kl_rows -= k
+        kl_rows -= v.sum(axis=1, out=row_sum)
+        kl_rows *= 0.5
+        if weights is None:
+            shares = self._shares[:n]
+            shares.fill(1.0 / n)
+        else:
+            shares = weights
         loss += self.beta * float(np.dot(kl_rows, shares))
         # dLoss/dmu = dcode + beta * mu;
         # dLoss/dv = dcode * eps * std / 2 + beta * (exp(v) - 1) / 2

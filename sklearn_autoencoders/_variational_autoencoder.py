@@ -14,7 +14,7 @@ from sklearn.decomposition import FactorAnalysis
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._autoencoder import (
     AUTO_EARLY_STOPPING_MIN_ROWS,
@@ -24,7 +24,6 @@ from ._autoencoder import (
 from ._base import (
     ENGINE_PARAMETER_CONSTRAINTS,
     NetworkEstimatorMixin,
-    PreparedData,
     has_stochastic_solver,
 )
 from ._callbacks import end_root_task, epoch_callbacks, root_task
@@ -32,11 +31,8 @@ from ._optimizers import STOCHASTIC_SOLVERS
 from ._training import fitted_history_attributes, run_solver
 from ._validation import (
     check_layer_sizes,
-    check_magnitude,
-    check_sample_weight,
     column_statistics,
     held_out_weights,
-    input_standardization,
     restore_on_error,
     standardized,
     validation_split,
@@ -247,6 +243,9 @@ best_validation_score_, best_epoch_
     True
     """
 
+    # the likelihood and the row-keyed noise read dense rows
+    _accepts_sparse = False
+
     _parameter_constraints: dict = {
         **ENGINE_PARAMETER_CONSTRAINTS,
         "n_components": [
@@ -371,7 +370,7 @@ best_validation_score_, best_epoch_
         return self
 
     def _fit(self, X, sample_weight, *, incremental, reuse):
-        data = self._prepare(X, sample_weight, reuse)
+        data = self._prepare_data(X, None, sample_weight, reuse=reuse)
         likelihood = self.likelihood_ if reuse else self._resolve_likelihood(data.X)
         n_latent = self.n_components_ if reuse else self._code_size(data.X.shape[1])
         rng, history, optimizer = self._training_state(resume=incremental and reuse)
@@ -425,21 +424,12 @@ best_validation_score_, best_epoch_
         )
         end_root_task(self, task, data.X)
 
-    def _prepare(self, X, sample_weight, reuse):
-        """Validated, weighted and (when asked) standardised training rows."""
-        X = self._validate(X, reset=not reuse)
-        sample_weight = check_sample_weight(sample_weight, X)
-        check_magnitude(X)
-        if reuse:
-            scaling = self._fitted_scaling()
-        elif self.likelihood == "bernoulli" or (
+    def _standardize_mode(self, X):
+        """``standardize``, or None: Bernoulli probabilities read raw values."""
+        binary = self.likelihood == "bernoulli" or (
             self.likelihood == "auto" and is_binary(X)
-        ):
-            scaling = None  # probabilities of the raw values
-        else:
-            scaling = input_standardization(X, self.standardize, sample_weight)
-        Z = X if scaling is None else standardized(X, *scaling)
-        return PreparedData(Z, None, sample_weight, scaling)
+        )
+        return None if binary else self.standardize
 
     def _resolve_likelihood(self, X):
         if self.likelihood == "auto":
@@ -549,12 +539,6 @@ best_validation_score_, best_epoch_
         }
 
     # -- the fitted model -------------------------------------------------------
-    def _validate(self, X, reset=False):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
-        if not reset and hasattr(self, "coefs_"):
-            X = X.astype(self.coefs_[0].dtype, copy=False)
-        return X
-
     def _parts(self):
         n = self._n_encoder_layers
         coefs = (self.coefs_[:n], self.coefs_[n:])
@@ -580,7 +564,7 @@ best_validation_score_, best_epoch_
             Posterior means, in the fitted dtype.
         """
         check_is_fitted(self)
-        X = self._standardized(self._validate(X))
+        X = self._standardized(self._validate_X(X))
         return encode_mean(*self._parts(), X, self.n_components_)
 
     def inverse_transform(self, X):
@@ -661,7 +645,7 @@ best_validation_score_, best_epoch_
             Log-likelihood estimates (float64).
         """
         check_is_fitted(self)
-        X = self._standardized(self._validate(X))
+        X = self._standardized(self._validate_X(X))
         eps = np.random.default_rng(SCORE_SEED).standard_normal(
             (self.n_importance_samples, self.n_components_)
         )
@@ -694,7 +678,7 @@ best_validation_score_, best_epoch_
             Non-negative.
         """
         check_is_fitted(self)
-        X = self._validate(X)
+        X = self._validate_X(X)
         means = self.inverse_transform(self.transform(X))
         if self.likelihood_ == "bernoulli":
             p = np.clip(means, 1e-7, 1 - 1e-7)
@@ -727,6 +711,5 @@ best_validation_score_, best_epoch_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
         tags.non_deterministic = False
         return tags

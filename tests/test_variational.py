@@ -1,6 +1,7 @@
 """VariationalAutoencoder: the ELBO's gradient, the row-keyed noise, and the
 density conventions (score, score_samples, sample)."""
 
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn_autoencoders._variational import (
     RowKeyedNormal,
     VariationalNetwork,
     importance_log_likelihood,
+    splitmix64,
 )
 
 
@@ -77,6 +79,53 @@ def test_row_keyed_noise_is_a_function_of_the_row_and_standard_normal():
     assert np.corrcoef(later.ravel(), eps.ravel())[0, 1] < 0.05
     as_float32 = RowKeyedNormal(6, 3, seed=11).row_keys(X.astype(np.float32))
     assert len(np.unique(as_float32)) == 4000
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "bernoulli"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_training_step_reuses_its_buffers(likelihood, weighted):
+    # the row keys once made (n, d) uint64 words per batch: four times
+    # the float32 batch; the noise and the KL term now live in buffers
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(256, 200)).astype(np.float32)
+    if likelihood == "bernoulli":
+        X = (X > 0).astype(np.float32)
+    weights = np.full(256, 1 / 256, np.float32) if weighted else None
+    net = VariationalNetwork(
+        [16], 200, 4, activation="tanh", likelihood=likelihood, beta=1.0,
+        warmup=0, alpha=0.1, seed=3, dtype=np.float32,
+    )  # fmt: skip
+    net.initialize(rng, X.mean(axis=0), X.var(axis=0) + 0.1)
+    net.loss_and_gradient(X, X, sample_weight=weights)  # allocates the buffers
+    tracemalloc.start()
+    try:
+        net.loss_and_gradient(X, X, sample_weight=weights)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 2
+
+
+def test_in_place_noise_equals_the_plain_functions():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(30, 7))
+    noise = RowKeyedNormal(7, 2, seed=5)
+    keys = noise.row_keys(X)
+    into = np.empty(30, np.uint64)
+    assert noise.row_keys(X, out=into) is into
+    np.testing.assert_array_equal(into, keys)
+    words = X.view(np.uint64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        plain = (words * noise.multipliers).sum(axis=1, dtype=np.uint64)
+        plain = splitmix64(plain ^ noise.seed)
+    np.testing.assert_array_equal(keys, plain)
+    # SplitMix64's first output from state 0 (Steele et al.'s reference)
+    assert int(splitmix64(np.zeros(1, np.uint64))[0]) == 0xE220A8397B1DCDAF
+    x = rng.integers(0, 2**63, size=9, dtype=np.uint64)
+    np.testing.assert_array_equal(splitmix64(x.copy(), out=None), splitmix64(x))
+    y = x.copy()
+    splitmix64(y, out=y)
+    np.testing.assert_array_equal(y, splitmix64(x))
 
 
 def test_importance_bound_tightens_the_elbo():
