@@ -85,8 +85,9 @@ class RowKeyedNormal:
     counter, turned into a normal by Box-Muller. Equal rows draw equal
     noise, which is what makes a weighted row exactly a repeated one.
 
-    The work arrays grow to the largest batch seen and are reused, so a
-    training step allocates nothing here.
+    The work arrays grow to the largest batch seen and are reused: a
+    training step's only temporary here is one ``(n, 2k)`` broadcast copy
+    that numpy buffers, never the ``(n, d)`` row words.
 
     Parameters
     ----------
@@ -144,7 +145,8 @@ class RowKeyedNormal:
         *_, bits, scratch, uniforms = self._buffers(len(keys))
         with np.errstate(over="ignore"):
             counters = splitmix64(np.uint64(step) * np.uint64(2 * k + 1))
-            # a copy then an in-place xor: a broadcast xor would allocate
+            # a copy then an in-place xor: half what a broadcast xor
+            # allocates (numpy buffers a column broadcast either way)
             bits[...] = keys[:, None]
             bits ^= counters + self._counters
         splitmix64(bits, out=bits, scratch=scratch)
