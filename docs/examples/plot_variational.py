@@ -5,8 +5,9 @@ Variational autoencoder: new digits, a walk through the code, a likelihood
 ``VariationalAutoencoder`` is a density model in scikit-learn's sense: its
 ``score`` is the held-out log-likelihood per row (as ``PCA.score`` and
 ``FactorAnalysis.score`` are), and ``sample`` draws new rows. Its decoder
-maps a code ``z ~ N(0, I)`` to a distribution over images; its encoder
-gives each image a Gaussian posterior over codes.
+maps a code ``z`` to a distribution over images; its encoder gives each
+image a Gaussian posterior over codes. It trains with the prior
+``z ~ N(0, I)`` and then fits a Gaussian mixture to the codes it uses.
 
 The digits are dequantised (uniform noise within each grey level), the
 usual way to give a continuous density model integer-valued pixels.
@@ -44,15 +45,36 @@ for name, model in [
 # %%
 # New digits
 # ----------
-# ``sample`` draws ``z`` from the prior and a row from ``p(x | z)``; the
+# ``sample`` draws a code from the prior and a row from ``p(x | z)``; the
 # decoder's mean (``inverse_transform`` of the code) is the smoother image.
-codes = np.random.default_rng(1).standard_normal((16, k))
-means = vae.inverse_transform(codes)
-fig, axes = plt.subplots(2, 8, figsize=(8, 2.3))
-for ax, image in zip(axes.ravel(), means):
-    ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-    ax.set_axis_off()
-fig.suptitle("decoder means of 16 codes drawn from the prior")
+# The network trains with the prior ``N(0, I)``, but the codes it gives
+# the training images do not fill that ball: codes drawn from it often
+# land between digits and decode to blends. ``prior='auto'`` therefore
+# fits a Gaussian mixture to the training images' codes after training
+# (``prior_weights_``, ``prior_means_``, ``prior_covariances_``), and
+# ``sample`` and ``score`` use it. Below, the decoder means of 16 codes
+# from each.
+rng = np.random.default_rng(1)
+counts = rng.multinomial(16, vae.prior_weights_)
+fitted_codes = np.concatenate(
+    [
+        rng.multivariate_normal(mean, covariance, size=count)
+        for mean, covariance, count in zip(
+            vae.prior_means_, vae.prior_covariances_, counts
+        )
+    ]
+)
+print(f"prior='auto' chose {len(vae.prior_weights_)} components")
+fig, axes = plt.subplots(4, 8, figsize=(8, 4.6))
+for row, codes in enumerate([rng.standard_normal((16, k)), fitted_codes]):
+    for ax, image in zip(
+        axes[2 * row : 2 * row + 2].ravel(), vae.inverse_transform(codes)
+    ):
+        ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_axis_off()
+axes[0, 0].set_title("codes from N(0, I)", loc="left", fontsize=9)
+axes[2, 0].set_title("codes from the fitted prior", loc="left", fontsize=9)
+fig.suptitle("decoder means of 16 codes from each prior")
 plt.show()
 
 # %%
