@@ -59,7 +59,8 @@ from ._variational import (
 SCORE_SEED = 0
 
 #: ``prior='auto'``: the mixtures tried grow by doubling up to this many
-#: components (more never scored higher on the benchmark's sets).
+#: components (64 added half a nat per image on MNIST codes, at twice the
+#: EM's time).
 AUTO_MAX_PRIOR_COMPONENTS = 32
 
 #: ``prior='auto'``: one row in this many (by its key) is held out to
@@ -186,7 +187,7 @@ class VariationalAutoencoder(
         density estimation", Ghosh et al., 2020): decoded draws then come
         from where real rows' codes lie, not from the holes ``N(0, I)``
         leaves between them. An int: a mixture of that many components
-        fitted by EM, plus (from 2 on) one broad component at weight 1%,
+        fitted by EM (fewer if EM leaves some empty), plus (from 2 on) one broad component at weight 1%,
         the single Gaussian fitted to all the codes, so that a row whose
         code falls between the others is never scored far below it.
         ``'standard_normal'``: keep ``N(0, I)``. ``'auto'``: choose among
@@ -256,11 +257,10 @@ verbose, warm_start
         Weights of the prior's mixture components (``[1.0]`` for
         ``N(0, I)``).
 
-    prior_means_ : ndarray of shape (n_prior_components, n_components_)
-        Their means.
+    prior_means_ : ndarray of shape (n_prior_components, k)
+        Their means, ``k = n_components_``.
 
-    prior_covariances_ : ndarray of shape (n_prior_components, n_components_, \
-n_components_)
+    prior_covariances_ : ndarray of shape (n_prior_components, k, k)
         Their covariances.
 
     noise_variance_ : ndarray of shape (n_features,) or None
