@@ -359,20 +359,6 @@ def mnist(seeds):
             )
 
 
-def prior_codes(vae, n_samples, rng):
-    """Codes drawn from the VAE's fitted prior, read off its public attributes."""
-    counts = rng.multinomial(n_samples, vae.prior_weights_)
-    codes = np.concatenate(
-        [
-            rng.multivariate_normal(mean, covariance, size=count)
-            for mean, covariance, count in zip(
-                vae.prior_means_, vae.prior_covariances_, counts
-            )
-        ]
-    )
-    return codes.astype(np.float32)
-
-
 def samples(seeds, sizes=(16, 32)):
     print("\nsamples: a logistic regression trained on real MNIST classifies 1 000")
     rows, chosen = {}, {}
@@ -385,7 +371,7 @@ def samples(seeds, sizes=(16, 32)):
             vae = VariationalAutoencoder(k, random_state=seed).fit(X_train)
             chosen.setdefault(k, []).append(len(vae.prior_weights_))
             drawn[f"VAE({k}) means, fitted prior"] = vae.inverse_transform(
-                prior_codes(vae, 1000, rng)
+                vae.sample_codes(1000, random_state=seed)
             )
             drawn[f"VAE({k}) means, N(0, I) prior"] = vae.inverse_transform(
                 rng.standard_normal((1000, k)).astype(np.float32)

@@ -35,6 +35,7 @@ sequence, with no random start and no dependence on the rows' order.
 """
 
 import numpy as np
+from scipy.special import logsumexp
 
 from ._variational import LOG_2PI
 
@@ -117,11 +118,11 @@ class GaussianMixturePrior:
 
     def log_density(self, codes):
         """``log g(z)`` of each row of ``codes`` (float64)."""
-        return _log_sum_exp(self.component_log_densities(codes))
+        return logsumexp(self.component_log_densities(codes), axis=1)
 
     def expected_log_density(self, means, variances):
         """Each row's lower bound on ``E_{N(means, diag(variances))}[log g(z)]``."""
-        return _log_sum_exp(self.component_log_densities(means, variances))
+        return logsumexp(self.component_log_densities(means, variances), axis=1)
 
     def sample(self, n_samples, rng):
         """``n_samples`` codes drawn from the mixture (float64)."""
@@ -134,11 +135,6 @@ class GaussianMixturePrior:
         codes = np.concatenate(codes)
         # the draws come grouped by component: shuffle their order
         return codes[rng.permutation(n_samples)]
-
-
-def _log_sum_exp(a):
-    top = a.max(axis=1)
-    return top + np.log(np.exp(a - top[:, None]).sum(axis=1))
 
 
 def _m_step(means, variances, weights, responsibilities):
@@ -168,7 +164,7 @@ def _em(prior, means, variances, weights, total):
     previous = -np.inf
     for _ in range(PRIOR_MAX_ITER):
         log_resp = prior.component_log_densities(means, variances)
-        row_bound = _log_sum_exp(log_resp)
+        row_bound = logsumexp(log_resp, axis=1)
         bound = float(weights @ row_bound) / total
         responsibilities = np.exp(log_resp - row_bound[:, None])
         prior = _m_step(means, variances, weights, responsibilities)
@@ -246,8 +242,8 @@ def fit_mixture_ladder(means, variances, weights, n_components):
         np.ones(len(means)) if weights is None else np.asarray(weights, np.float64)
     )
     total = weights.sum()
-    prior = _m_step(means, variances, weights, np.ones((len(means), 1)))
-    broad = prior = _em(prior, means, variances, weights, total)
+    # one component: the M-step with every responsibility 1 is the optimum
+    broad = prior = _m_step(means, variances, weights, np.ones((len(means), 1)))
     yield prior
     while prior.n_components < n_components:
         grown = _split(prior, min(2 * prior.n_components, n_components))

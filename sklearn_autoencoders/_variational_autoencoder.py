@@ -187,9 +187,10 @@ class VariationalAutoencoder(
         density estimation", Ghosh et al., 2020): decoded draws then come
         from where real rows' codes lie, not from the holes ``N(0, I)``
         leaves between them. An int: a mixture of that many components
-        fitted by EM (fewer if EM leaves some empty), plus (from 2 on) one broad component at weight 1%,
-        the single Gaussian fitted to all the codes, so that a row whose
-        code falls between the others is never scored far below it.
+        fitted by EM (fewer if EM leaves some empty), plus (from 2 on) one
+        broad component at weight 1%, the single Gaussian fitted to all the
+        codes, so that a row whose code falls between the others is never
+        scored far below it.
         ``'standard_normal'``: keep ``N(0, I)``. ``'auto'``: choose among
         ``N(0, I)`` and mixtures of 1, 2, 4, ... 32 components, each fitted
         on nine training rows in ten, by the bound ``score_samples``
@@ -301,6 +302,8 @@ best_validation_score_, best_epoch_
     >>> vae.fit(X[:1500]).transform(X[:2]).shape
     (2, 8)
     >>> vae.sample(3, random_state=0).shape
+    (3, 64)
+    >>> vae.inverse_transform(vae.sample_codes(3, random_state=0)).shape
     (3, 64)
     >>> bool(vae.score(X[1500:]) == vae.score_samples(X[1500:]).mean())
     True
@@ -727,6 +730,35 @@ best_validation_score_, best_epoch_
             means = means * self.input_scale_ + self.input_mean_
         return means
 
+    def sample_codes(self, n_samples=1, random_state=None):
+        """Draw codes ``z`` from the fitted prior.
+
+        ``inverse_transform`` of them gives the decoder's means, the
+        noise-free new rows; ``sample`` adds the likelihood's noise.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of codes.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; an int makes them reproducible.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, `n_components_`)
+            Codes, in the fitted dtype.
+        """
+        return self._draw_codes(n_samples, check_random_state(random_state))
+
+    def _draw_codes(self, n_samples, rng):
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(
+                f"n_samples must be a positive integer, got {n_samples!r}."
+            )
+        codes = self._fitted_prior().sample(n_samples, rng)
+        return codes.astype(self.coefs_[0].dtype)
+
     def sample(self, n_samples=1, random_state=None):
         """Draw new rows: a code ``z`` from the prior, then ``x ~ p(x | z)``.
 
@@ -745,14 +777,9 @@ best_validation_score_, best_epoch_
         X : ndarray of shape (n_samples, n_features)
             The rows, in the data's units (0 or 1 for Bernoulli).
         """
-        check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(
-                f"n_samples must be a positive integer, got {n_samples!r}."
-            )
         rng = check_random_state(random_state)
-        dtype = self.coefs_[0].dtype
-        codes = self._fitted_prior().sample(n_samples, rng).astype(dtype)
+        codes = self._draw_codes(n_samples, rng)
+        dtype = codes.dtype
         means = decode(*self._parts(), codes)
         if self.likelihood_ == "bernoulli":
             return (rng.uniform(size=means.shape) < means).astype(dtype)

@@ -176,6 +176,17 @@ def test_score_and_sample_follow_the_fitted_prior(digits):
     np.testing.assert_array_equal(
         vae.sample(20, random_state=1), vae.sample(20, random_state=1)
     )
+    codes = vae.sample_codes(5000, random_state=1)
+    assert codes.shape == (5000, 4) and codes.dtype == vae.coefs_[0].dtype
+    np.testing.assert_array_equal(codes, vae.sample_codes(5000, random_state=1))
+    mixture_mean = vae.prior_weights_ @ vae.prior_means_
+    np.testing.assert_allclose(codes.mean(axis=0), mixture_mean, atol=0.1)
+    # sample decodes the same codes, then adds the likelihood's noise
+    noisy = vae.sample(5000, random_state=1)
+    means = vae.inverse_transform(codes)
+    assert np.abs((noisy - means).mean(axis=0)).max() < 0.05
+    with pytest.raises(ValueError, match="n_samples"):
+        vae.sample_codes(0)
     # moving the prior far from the codes lowers every row's score
     shifted = VariationalAutoencoder(
         n_components=4, max_iter=5, prior=3, random_state=0

@@ -52,18 +52,10 @@ for name, model in [
 # land between digits and decode to blends. ``prior='auto'`` therefore
 # fits a Gaussian mixture to the training images' codes after training
 # (``prior_weights_``, ``prior_means_``, ``prior_covariances_``), and
-# ``sample`` and ``score`` use it. Below, the decoder means of 16 codes
-# from each.
+# ``sample``, ``sample_codes`` and ``score`` use it. Below, the decoder
+# means of 16 codes from each.
 rng = np.random.default_rng(1)
-counts = rng.multinomial(16, vae.prior_weights_)
-fitted_codes = np.concatenate(
-    [
-        rng.multivariate_normal(mean, covariance, size=count)
-        for mean, covariance, count in zip(
-            vae.prior_means_, vae.prior_covariances_, counts
-        )
-    ]
-)
+fitted_codes = vae.sample_codes(16, random_state=1)
 print(f"prior='auto' chose {len(vae.prior_weights_)} components")
 fig, axes = plt.subplots(4, 8, figsize=(8, 4.6))
 for row, codes in enumerate([rng.standard_normal((16, k)), fitted_codes]):
