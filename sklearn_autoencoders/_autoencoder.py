@@ -36,6 +36,7 @@ from ._callbacks import (
     root_task,
 )
 from ._linear import LinearAutoencoder
+from ._losses import MaskedLoss
 from ._network import (
     Network,
     embed_pca,
@@ -633,7 +634,7 @@ class AutoencoderTransformer(
             Codes, in the dtype the model was fitted with.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X, reset=False, keep_missing=False)
         n_encoder = self._n_encoder_layers
         return forward(self.coefs_, self.intercepts_, self._activations, X, n_encoder)
 
@@ -679,7 +680,7 @@ class AutoencoderTransformer(
             ``inverse_transform(transform(X))``, computed in one pass.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X, reset=False, keep_missing=False)
         return forward(self.coefs_, self.intercepts_, self._activations, X)
 
     def score_samples(self, X):
@@ -696,12 +697,17 @@ class AutoencoderTransformer(
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``-||g(x) - x||^2`` for each sample.
+            ``-||g(x) - x||^2`` for each sample, over its observed entries
+            (a missing entry, NaN, adds nothing).
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         errors = squared_reconstruction_errors(
-            self.coefs_, self.intercepts_, self._activations, X
+            self.coefs_,
+            self.intercepts_,
+            self._activations,
+            X,
+            fill=self._missing_fill(),
         )
         return -errors
 
@@ -719,12 +725,17 @@ class AutoencoderTransformer(
         Returns
         -------
         errors : ndarray of shape (n_samples, n_features)
-            ``(g(x) - x)^2``; ``-errors.sum(axis=1)`` is ``score_samples(X)``.
+            ``(g(x) - x)^2``, 0 at a missing entry (NaN);
+            ``-errors.sum(axis=1)`` is ``score_samples(X)``.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         return feature_reconstruction_errors(
-            self.coefs_, self.intercepts_, self._activations, X
+            self.coefs_,
+            self.intercepts_,
+            self._activations,
+            X,
+            fill=self._missing_fill(),
         )
 
     def code_sensitivity(self, X):
@@ -746,7 +757,7 @@ class AutoencoderTransformer(
             ``||J(x)||_F`` for each row.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X, reset=False, keep_missing=False)
         return jacobian_norms(
             self.coefs_, self.intercepts_, self._activations, X, self._n_encoder_layers
         )
@@ -960,7 +971,14 @@ class AutoencoderTransformer(
         return None
 
     def _make_network(
-        self, X, out_activation, loss, reuse, scaling=None, sample_weight=None
+        self,
+        X,
+        out_activation,
+        loss,
+        reuse,
+        scaling=None,
+        sample_weight=None,
+        masked=False,
     ):
         if reuse:
             code_size = self.n_components_
@@ -973,7 +991,7 @@ class AutoencoderTransformer(
         network = Network(
             units,
             activations,
-            loss,
+            MaskedLoss(loss, out_activation) if masked else loss,
             tied=tied,
             penalty=self.weight_penalty,
             alpha=self._alpha(X.shape[1]),
@@ -1074,7 +1092,13 @@ class AutoencoderTransformer(
         """
         out_activation, loss = self._reconstruction_output(data.X, reuse, linear)
         net = self._make_network(
-            data.X, out_activation, loss, reuse, data.scaling, data.sample_weight
+            data.X,
+            out_activation,
+            loss,
+            reuse,
+            data.scaling,
+            data.sample_weight,
+            masked=data.targets is not None,
         )
         rng, history, optimizer = self._training_state(resume=incremental and reuse)
         pretrain = self.pretraining is not None and not incremental
@@ -1097,7 +1121,7 @@ class AutoencoderTransformer(
         run.net.initialize(run.rng)
         if run.pretrain:
             run.autoencoders = self._pretrain(
-                data.X,
+                data.observed,
                 run.net,
                 run.out_activation,
                 run.loss,
@@ -1116,7 +1140,7 @@ class AutoencoderTransformer(
         validation = None
         if self._uses_early_stopping(X, run.starts_as_pca, incremental):
             validation = functools.partial(
-                self._validation_split, X, run.rng, sample_weight
+                self._validation_split, data.observed, run.rng, sample_weight
             )
         # fit -> epochs, or fit -> pre-training layers, fine-tuning -> epochs
         stage = "fine-tuning" if run.autoencoders else None
@@ -1130,6 +1154,7 @@ class AutoencoderTransformer(
                 self._training_config(),
                 run.net,
                 X,
+                data.targets,
                 rng=run.rng,
                 history=run.history,
                 optimizer=run.optimizer,

@@ -38,8 +38,11 @@ from ._validation import (
     accepted_sparse_format,
     as_dtype,
     check_magnitude,
+    check_observed,
     check_sample_weight,
+    filled,
     generator_from,
+    has_missing,
     input_standardization,
     standardized,
 )
@@ -101,13 +104,23 @@ class PreparedData:
 
     ``X`` is validated, in the network's dtype and standardised with
     ``scaling`` (``(mean, scale)`` or None); ``sample_weight`` is validated
-    in ``X``'s dtype (or None).
+    in ``X``'s dtype (or None). With missing entries (NaN), ``X`` holds 0
+    in their place (the column's mean once standardised: what the masking
+    noise writes) and ``targets`` the standardised rows with their NaN,
+    for a loss and a score that count observed entries only
+    (``MaskedLoss``); ``targets`` is None for complete rows.
     """
 
     X: object
     y: object
     sample_weight: object
     scaling: object
+    targets: object = None
+
+    @property
+    def observed(self):
+        """The rows to score reconstructions against (NaN: missing)."""
+        return self.X if self.targets is None else self.targets
 
 
 class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
@@ -123,6 +136,10 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
     #: Whether sparse input is taken (in the formats the solver reads); an
     #: estimator whose math needs dense rows sets it to False.
     _accepts_sparse = True
+
+    #: Whether missing entries (NaN) are taken: trained on as masked
+    #: inputs with a loss over the observed entries (``PreparedData``).
+    _accepts_missing = True
 
     # -- rules between parameters -----------------------------------------
     def _check_params(self, incremental=False):
@@ -159,17 +176,20 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
         return TrainingConfig.from_params(vars(self))
 
     # -- data -------------------------------------------------------------
-    def _validate_X(self, X, y=None, *, reset=False):
+    def _validate_X(self, X, y=None, *, reset=False, keep_missing=True):
         """Validated ``X`` (and ``y``): dense C-ordered or CSR, fitted dtype.
 
         After a fit, rows are converted to the dtype of the fitted network
-        (a float32 model keeps working in float32).
+        (a float32 model keeps working in float32). ``keep_missing=False``
+        fills missing entries as the fitted network reads them
+        (``_missing_fill``), for the methods that only run it forward.
         """
         params = dict(
             reset=reset,
             dtype=[np.float64, np.float32],
             order="C",
             accept_sparse=self._sparse_format(),
+            ensure_all_finite="allow-nan" if self._accepts_missing else True,
         )
         if y is None:
             X = validate_data(self, X, **params)
@@ -177,7 +197,20 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
             X, y = validate_data(self, X, y, **params)
         if not reset and hasattr(self, "coefs_"):
             X = as_dtype(X, self.coefs_[0].dtype)
+            if not keep_missing and has_missing(X):
+                X = filled(X, self._missing_fill())
         return X if y is None else (X, y)
+
+    def _missing_fill(self):
+        """What a missing raw entry enters the fitted network as.
+
+        The fitted network folds the standardisation into its first layer,
+        so the column's mean there is 0 once standardised; unstandardised
+        networks read 0, as masking noise would have written.
+        """
+        if getattr(self, "input_mean_", None) is None:
+            return 0.0
+        return self.input_mean_
 
     def _standardize_mode(self, X):
         """The standardisation mode for validated rows ``X``: a subclass's hook.
@@ -205,7 +238,10 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
         else:
             scaling = input_standardization(X, mode, sample_weight)
         Z = X if scaling is None else standardized(X, *scaling)
-        return PreparedData(Z, y, sample_weight, scaling)
+        if not has_missing(Z):
+            return PreparedData(Z, y, sample_weight, scaling)
+        check_observed(Z)
+        return PreparedData(filled(Z), y, sample_weight, scaling, targets=Z)
 
     def _sparse_format(self):
         """``accept_sparse`` for ``validate_data``: the solver's, or False."""
@@ -242,4 +278,5 @@ class NetworkEstimatorMixin(CallbackSupportMixin, PlainStateMixin):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = self._sparse_format() is not False
+        tags.input_tags.allow_nan = self._accepts_missing
         return tags

@@ -613,7 +613,10 @@ class StackedPretrainedClassifier(
         """
         X, y, weights, labeled = data.X, data.y, data.sample_weight, run.labeled
         hidden = run.net.layer_units[1:-1]
-        run.autoencoders = self._pretrain(X, hidden, run.net, run.rng, task, weights)
+        # the layers pre-train on the rows with their holes (MaskedLoss)
+        run.autoencoders = self._pretrain(
+            data.observed, hidden, run.net, run.rng, task, weights
+        )
         decoder = None
         if run.autoencoders:
             decoder = self._pretrained_decoder(run.autoencoders[0])
@@ -730,7 +733,7 @@ class StackedPretrainedClassifier(
             ``log P(class | x)``, finite even where a probability rounds to 0.
         """
         check_is_fitted(self)
-        X = self._validate_X(X)
+        X = self._validate_X(X, keep_missing=False)
         activations = self._activations[:-1] + ["identity"]
         logits = forward(self.coefs_, self.intercepts_, activations, X)
         if len(self.classes_) == 2:
@@ -817,7 +820,7 @@ class StackedPretrainedClassifier(
             Features for a downstream estimator.
         """
         check_is_fitted(self)
-        X = self._validate_X(X)
+        X = self._validate_X(X, keep_missing=False)
         n_hidden = len(self.coefs_) - 1
         return forward(self.coefs_, self.intercepts_, self._activations, X, n_hidden)
 

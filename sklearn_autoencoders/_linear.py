@@ -39,6 +39,7 @@ from ._validation import (
     check_sample_weight,
     column_mean_and_std,
     generator_from,
+    has_missing,
     restore_on_error,
 )
 
@@ -384,6 +385,29 @@ class LinearAutoencoder(
         self.batch_size = batch_size
         self.random_state = random_state
 
+    def _validate(self, X, reset):
+        """Validated dense ``X``; missing entries refused with the way forward.
+
+        PCA's eigenproblem needs complete rows, and filling them silently
+        would bias the components towards the fill.
+        """
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+        )
+        if has_missing(X):
+            raise ValueError(
+                "Input X contains NaN: LinearAutoencoder solves PCA's "
+                "eigenproblem, which needs complete rows. Fill the missing "
+                "entries first (AutoencoderImputer or SimpleImputer in a "
+                "Pipeline), or use AutoencoderTransformer, which trains on "
+                "the observed entries only."
+            )
+        return X
+
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_on_error
     def fit(self, X, y=None, sample_weight=None):
@@ -412,7 +436,7 @@ class LinearAutoencoder(
                     "rows in memory, or fit a NumPy array."
                 )
             return self._fit_dask(X)
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = self._validate(X, reset=True)
         sample_weight = check_sample_weight(sample_weight, X)
         n_samples, n_features = X.shape
         n_components = self._check_n_components(n_samples, n_features)
@@ -487,7 +511,7 @@ class LinearAutoencoder(
             The updated estimator.
         """
         first = "n_samples_seen_" not in vars(self)
-        X = validate_data(self, X, reset=first, dtype=[np.float64, np.float32])
+        X = self._validate(X, reset=first)
         if first:
             accumulator = ScatterAccumulator(X.shape[1])
         else:
@@ -534,7 +558,7 @@ class LinearAutoencoder(
             Codes.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = self._validate(X, reset=False)
         X = X.astype(self.components_.dtype, copy=False)
         codes = np.empty((X.shape[0], self.n_components_), dtype=X.dtype)
         for rows, chunk in row_chunks(X):
@@ -577,7 +601,7 @@ class LinearAutoencoder(
             ``-||x - h(x)||^2``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = self._validate(X, reset=False)
         X = X.astype(self.components_.dtype, copy=False)
         scores = np.empty(X.shape[0], dtype=X.dtype)
         for rows, residual in self._residual_chunks(X):
@@ -598,7 +622,7 @@ class LinearAutoencoder(
             ``(h(x) - x)^2``; ``-errors.sum(axis=1)`` is ``score_samples(X)``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = self._validate(X, reset=False)
         X = X.astype(self.components_.dtype, copy=False)
         errors = np.empty_like(X)
         for rows, residual in self._residual_chunks(X):

@@ -167,6 +167,70 @@ LOSS_OUTPUT_ACTIVATION = {
 }
 
 
+def _value_at_zero_target(loss, activation, z):
+    """Per-entry loss of targets 0 at pre-activations ``z`` (1-D, overwritten)."""
+    if loss == "cross_entropy":
+        return np.logaddexp(0, z, out=z)  # softplus(z) - 0 * z
+    ACTIVATIONS[activation](z)
+    z *= z
+    z *= 0.5
+    return z
+
+
+class MaskedLoss:
+    """A reconstruction loss over the observed entries of the targets only.
+
+    A NaN target is a missing entry: it adds nothing to the loss nor to
+    the gradient, so the network is never taught to reproduce a value no
+    one measured. A row's observed entries keep the weight they would have
+    in a complete row (the loss is still averaged over rows), so a table
+    with a few holes trains as the complete table would.
+
+    The wrapped loss runs on the targets with missing entries set to 0;
+    their share of its gradient is then cleared, and their share of its
+    value is computed from the saved pre-activations and subtracted
+    (``_value_at_zero_target``), exactly, for the squared error and the
+    binary cross-entropy alike. Batches without a missing entry take the
+    wrapped loss's own path. Work buffers are kept from one batch to the
+    next.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'cross_entropy'}
+        The reconstruction loss (a key of ``LOSSES``).
+    output_activation : str
+        The output layer's activation (``Network`` checks it).
+    """
+
+    def __init__(self, loss, output_activation):
+        self.loss = loss
+        self.output_activation = output_activation
+        self._missing = self._targets = None
+
+    def _buffers(self, Y):
+        if self._missing is None or self._missing.shape[0] < Y.shape[0]:
+            self._missing = np.empty(Y.shape, dtype=bool)
+            self._targets = np.empty(Y.shape, dtype=Y.dtype)
+        m = Y.shape[0]
+        return self._missing[:m], self._targets[:m]
+
+    def __call__(self, Z, Y, delta, activation, scratch, weights=None):
+        missing, targets = self._buffers(Y)
+        np.isnan(Y, out=missing)
+        if not missing.any():
+            return LOSSES[self.loss](Z, Y, delta, activation, scratch, weights)
+        np.copyto(targets, Y)
+        targets[missing] = 0
+        rows = np.nonzero(missing)[0]
+        z = Z[missing]  # a copy: the loss overwrites Z with the output
+        loss = LOSSES[self.loss](Z, targets, delta, activation, scratch, weights)
+        delta[missing] = 0
+        excess = _value_at_zero_target(self.loss, activation, z)
+        if weights is None:
+            return loss - float(excess.sum(dtype=np.float64)) / Z.shape[0]
+        return loss - float(np.dot(excess, weights[rows]))
+
+
 class ConsistencyLoss:
     """Cross-entropy on labeled rows plus the Pi-model consistency on pairs.
 

@@ -105,27 +105,57 @@ def forward(coefs, intercepts, activations, X, n_layers=None):
     return out
 
 
-def _residual_chunks(coefs, intercepts, activations, X, indices=None):
-    """``(output rows, g(x) - x)`` of an autoencoder, chunk by chunk."""
+def _fill_chunk(chunk, fill):
+    """A chunk's missing entries (NaN) set to ``fill`` (a copy), and where."""
+    values = chunk.data if sp.issparse(chunk) else chunk
+    missing = np.isnan(values)
+    if not missing.any():
+        return chunk
+    chunk = chunk.copy()
+    if sp.issparse(chunk):
+        columns = chunk.indices[missing]
+        chunk.data[missing] = fill[columns] if np.ndim(fill) else fill
+    else:
+        chunk[missing] = np.broadcast_to(fill, chunk.shape)[missing]
+    return chunk
+
+
+def _residual_chunks(coefs, intercepts, activations, X, indices=None, fill=0.0):
+    """``(output rows, g(x) - x)`` of an autoencoder, chunk by chunk.
+
+    A missing entry of ``x`` (NaN) enters the network as ``fill`` (its
+    column's mean in the network's input space, see ``_validation.filled``)
+    and has a residual of 0: only observed entries are scored.
+    """
     for rows, chunk in row_chunks(X, indices, chunk_rows(coefs)):
-        reconstruction = _forward_chunk(coefs, intercepts, activations, chunk)
+        network_input = _fill_chunk(chunk, fill)
+        reconstruction = _forward_chunk(coefs, intercepts, activations, network_input)
         reconstruction -= chunk.toarray() if sp.issparse(chunk) else chunk
+        if network_input is not chunk:
+            np.nan_to_num(reconstruction, copy=False, nan=0.0)
         yield rows, reconstruction
 
 
-def squared_reconstruction_errors(coefs, intercepts, activations, X, indices=None):
-    """Per-sample ``||g(x) - x||^2`` of an autoencoder, chunk by chunk."""
+def squared_reconstruction_errors(
+    coefs, intercepts, activations, X, indices=None, fill=0.0
+):
+    """Per-sample ``||g(x) - x||^2`` over observed entries, chunk by chunk."""
     n_rows = X.shape[0] if indices is None else len(indices)
     errors = np.empty(n_rows, dtype=coefs[0].dtype)
-    for rows, residual in _residual_chunks(coefs, intercepts, activations, X, indices):
+    residuals = _residual_chunks(coefs, intercepts, activations, X, indices, fill)
+    for rows, residual in residuals:
         errors[rows] = np.einsum("ij,ij->i", residual, residual)
     return errors
 
 
-def feature_reconstruction_errors(coefs, intercepts, activations, X):
-    """Per-sample, per-feature ``(g(x) - x)^2``, shape ``(n, d)``, dense."""
+def feature_reconstruction_errors(coefs, intercepts, activations, X, fill=0.0):
+    """Per-sample, per-feature ``(g(x) - x)^2``, shape ``(n, d)``, dense.
+
+    A missing entry's error is 0 (see ``_residual_chunks``).
+    """
     errors = np.empty(X.shape, dtype=coefs[0].dtype)
-    for rows, residual in _residual_chunks(coefs, intercepts, activations, X):
+    residuals = _residual_chunks(coefs, intercepts, activations, X, fill=fill)
+    for rows, residual in residuals:
         errors[rows] = residual * residual
     return errors
 

@@ -36,6 +36,8 @@ from ._validation import (
     check_sample_weight,
     column_mean_and_std,
     column_statistics,
+    filled,
+    has_missing,
     input_standardization,
     restore_on_error,
     rows_that_count,
@@ -403,6 +405,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         X = self._validate_X(X, reset=True)
         sample_weight = check_sample_weight(sample_weight, X)
         task = root_task(self, X)
+        self._column_means = column_statistics(X, sample_weight)[0].astype(X.dtype)
         autoencoder = self._make_autoencoder(X)
         with sub_estimator_task(task, "autoencoder", autoencoder):
             autoencoder.fit(X, **_weights(sample_weight))
@@ -410,7 +413,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         self._pca = self._new_pca(autoencoder, X)
         self.pca_ = None
         if self._pca is not None:
-            self._fit_pca(self._pca, X, sample_weight)
+            self._fit_pca(self._pca, self._complete(X), sample_weight)
         self._calibrate(autoencoder, X, sample_weight)
         end_root_task(self, task, X)
         return self
@@ -455,10 +458,11 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         autoencoder = self._make_autoencoder(X) if first else self.autoencoder_
         autoencoder.partial_fit(X, **_weights(sample_weight))
         if first:
+            self._column_means = column_statistics(X, sample_weight)[0].astype(X.dtype)
             self.feature_scale_ = self._feature_scale(autoencoder, X, sample_weight)
             self._pca, self.pca_ = self._new_pca(autoencoder, X), None
         if self._pca is not None:
-            self._fit_pca(self._pca, X, sample_weight, partial=True)
+            self._fit_pca(self._pca, self._complete(X), sample_weight, partial=True)
         self._calibrate(autoencoder, X, sample_weight)
         return self
 
@@ -575,14 +579,25 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
 
     # -- internals ------------------------------------------------------
     def _validate_X(self, X, reset):
-        sparse = get_tags(self).input_tags.sparse
+        input_tags = get_tags(self).input_tags
         return validate_data(
             self,
             X,
             reset=reset,
             dtype=[np.float64, np.float32],
-            accept_sparse="csr" if sparse else False,
+            accept_sparse="csr" if input_tags.sparse else False,
+            ensure_all_finite="allow-nan" if input_tags.allow_nan else True,
         )
+
+    def _complete(self, X):
+        """``X`` with missing entries (NaN) set to the training column means.
+
+        For the parts of the score that need complete rows: the PCA and
+        the row norms. The autoencoder scores observed entries only.
+        """
+        if not has_missing(X):
+            return X
+        return filled(X, self._column_means.astype(X.dtype))
 
     def _template(self, X=None):
         """The autoencoder to clone; the default one sized for ``X``.
@@ -713,7 +728,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         )
         self.outlier_score_ = score
         w = sample_weight
-        median_norm = float(weighted_percentile(row_norms(X), 50, w))
+        median_norm = float(weighted_percentile(row_norms(self._complete(X)), 50, w))
         self.norm_floor_ = NORM_FLOOR * median_norm if median_norm > 0 else 1.0
         self.error_weights_ = None
         if self.feature_scale_ is not None:
@@ -752,10 +767,11 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         for rows, chunk in row_chunks(X):
             chunk = chunk.toarray() if sp.issparse(chunk) else chunk
             if model is self.pca_:
-                chunk = self._scaled(chunk)
+                chunk = self._scaled(self._complete(chunk))
                 residual = model.inverse_transform(model.transform(chunk)) - chunk
             else:
                 residual = model.inverse_transform(model.transform(chunk)) - chunk
+                np.nan_to_num(residual, copy=False, nan=0.0)  # a missing entry
                 if self.feature_scale_ is not None:
                     residual /= self.feature_scale_
             residual *= residual
@@ -773,13 +789,15 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
             return np.concatenate(
                 [-model.score_samples(chunk.toarray()) for _, chunk in row_chunks(X)]
             )
+        if model is self.pca_:
+            X = self._complete(X)
         return -model.score_samples(X)
 
     def _norm_factor(self, X):
         """The divisor of ``'normalized_reconstruction'``, or None."""
         if self.reconstruction_score_ != "normalized_reconstruction":
             return None
-        return norm_divisor(row_norms(X), self.norm_floor_)
+        return norm_divisor(row_norms(self._complete(X)), self.norm_floor_)
 
     def _score_parts(self, X):
         """Minus each error ``outlier_score_`` is made of, computed once.
@@ -822,6 +840,7 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         squared standardised distance from the training mean."""
         distances = self.code_covariance_.mahalanobis(self.autoencoder_.transform(X))
         offsets = self._scaled(X.toarray() if sp.issparse(X) else X) - self._location
+        np.nan_to_num(offsets, copy=False, nan=0.0)  # a missing entry: no share
         offsets *= offsets
         totals = offsets.sum(axis=1, keepdims=True)
         shares = np.divide(
@@ -836,4 +855,5 @@ class AutoencoderOutlierDetector(CallbackSupportMixin, OutlierMixin, BaseEstimat
         tags = super().__sklearn_tags__()
         template = self._template()
         tags.input_tags.sparse = get_tags(template).input_tags.sparse
+        tags.input_tags.allow_nan = get_tags(template).input_tags.allow_nan
         return tags

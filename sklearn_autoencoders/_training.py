@@ -137,7 +137,10 @@ def fitted_history_attributes(history):
 
 def _divergence_limit(loss, Y):
     """Largest believable loss: far above the start and above predicting 0."""
-    scale = max(loss, 0.5 * float(np.vdot(Y, Y)) / max(Y.shape[0], 1), 1.0)
+    Y = Y.toarray() if sp.issparse(Y) else Y
+    # missing targets (NaN) count as 0, as in MaskedLoss
+    squares = float(np.nansum(Y * Y)) if np.isnan(Y).any() else float(np.vdot(Y, Y))
+    scale = max(loss, 0.5 * squares / max(Y.shape[0], 1), 1.0)
     return DIVERGENCE_FACTOR * scale
 
 
@@ -185,6 +188,8 @@ def _batch_reader(X, Y, batch_size, dtype, corrupt, rng, sample_weight=None):
             network_input = X_batch
         if Y is None:
             Y_batch = X_batch
+        elif sp.issparse(Y):
+            Y_batch = Y[selection].toarray(out=targets[:m])
         elif contiguous:
             Y_batch = Y[selection]
         else:

@@ -51,7 +51,60 @@ def value_range(X):
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return None
-    return float(values.min()), float(values.max())
+    low, high = float(values.min()), float(values.max())
+    if np.isnan(low):  # missing entries: the range of the observed ones
+        observed = ~np.isnan(values)
+        if not observed.any():
+            return None
+        low, high = float(values[observed].min()), float(values[observed].max())
+    return low, high
+
+
+def has_missing(X):
+    """Whether dense or sparse ``X`` holds a NaN (a missing entry).
+
+    One reduction and no temporary (``X`` may be a memory map): a sum is
+    NaN exactly when an entry is, since infinite values were refused and
+    ``check_magnitude`` keeps the sums finite.
+    """
+    values = X.data if sp.issparse(X) else X
+    return values.size > 0 and bool(np.isnan(values.sum(dtype=np.float64)))
+
+
+def check_observed(X):
+    """Refuse ``X`` whose every entry is missing: nothing to learn from."""
+    values = X.data if sp.issparse(X) else X
+    if sp.issparse(X) and values.size < X.shape[0] * X.shape[1]:
+        return X  # implicit zeros are observed
+    if np.isnan(values).all():
+        raise ValueError(
+            "Input X contains NaN in every entry: there is no observed value "
+            "to train on."
+        )
+    return X
+
+
+def filled(X, value=0.0):
+    """A copy of ``X`` with its missing entries set to ``value``.
+
+    ``value`` is a scalar or one per column: 0 in the network's
+    standardised space, where it is the column's mean, exactly what the
+    masking noise writes. Sparse stays sparse (its implicit zeros are
+    observed zeros).
+    """
+    if sp.issparse(X):
+        X = X.copy()
+        missing = np.isnan(X.data)
+        columns = X.indices[missing]
+        X.data[missing] = value[columns] if np.ndim(value) else value
+        return X
+    out = np.array(X, dtype=X.dtype, order="C")
+    missing = np.isnan(out)
+    if np.ndim(value):
+        out[missing] = np.broadcast_to(value, X.shape)[missing]
+    else:
+        out[missing] = value
+    return out
 
 
 def check_magnitude(X):
@@ -204,7 +257,11 @@ def column_mean_and_std(X, sample_weight=None):
     sums of the rows shifted by the first chunk's mean, which keeps the
     variance accurate when the mean is large against the spread. With
     ``sample_weight`` both are weighted (a row of weight 2 counts twice).
+    Missing entries (NaN) are left out of their column's statistics; a
+    column with no observed entry gets mean 0 and std 0.
     """
+    if has_missing(X):
+        return _observed_mean_and_std(X, sample_weight)
     shift = X[:STATISTICS_CHUNK_ROWS].mean(axis=0, dtype=np.float64)
     total = np.zeros(X.shape[1])
     squares = np.zeros(X.shape[1])
@@ -221,6 +278,34 @@ def column_mean_and_std(X, sample_weight=None):
     offset = total / n
     variance = np.maximum(squares / n - offset**2, 0.0)
     return shift + offset, np.sqrt(variance)
+
+
+def _observed_mean_and_std(X, sample_weight=None):
+    """``column_mean_and_std`` over each column's observed entries."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column
+        shift = np.nan_to_num(np.nanmean(X[:STATISTICS_CHUNK_ROWS], axis=0))
+    counts = np.zeros(X.shape[1])
+    total = np.zeros(X.shape[1])
+    squares = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], STATISTICS_CHUNK_ROWS):
+        chunk = X[start : start + STATISTICS_CHUNK_ROWS] - shift
+        observed = ~np.isnan(chunk)
+        chunk[~observed] = 0.0
+        if sample_weight is None:
+            counts += observed.sum(axis=0)
+            total += chunk.sum(axis=0)
+            squares += np.einsum("ij,ij->j", chunk, chunk)
+        else:
+            weights = sample_weight[start : start + STATISTICS_CHUNK_ROWS]
+            counts += weights @ observed
+            total += weights @ chunk
+            squares += weights @ (chunk * chunk)
+    counts = np.maximum(counts, np.finfo(np.float64).tiny)
+    offset = total / counts
+    variance = np.maximum(squares / counts - offset**2, 0.0)
+    mean = np.where(counts > np.finfo(np.float64).tiny, shift + offset, 0.0)
+    return mean, np.sqrt(variance)
 
 
 def column_statistics(X, sample_weight=None):

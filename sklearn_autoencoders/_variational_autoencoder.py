@@ -312,6 +312,10 @@ best_validation_score_, best_epoch_
     # the likelihood and the row-keyed noise read dense rows
     _accepts_sparse = False
 
+    #: The ELBO's likelihood would need a marginal over the missing
+    #: entries; refused (scikit-learn's message names the imputers).
+    _accepts_missing = False
+
     _parameter_constraints: dict = {
         **ENGINE_PARAMETER_CONSTRAINTS,
         "n_components": [

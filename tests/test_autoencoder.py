@@ -316,7 +316,7 @@ def test_divergence_is_a_clear_error_and_keeps_the_fitted_model(digits):
 @pytest.mark.parametrize(
     "X, match",
     [
-        (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
+        (np.full((2, 2), np.nan), "NaN"),  # some NaN: missing (test_missing)
         (np.array([[1.0, np.inf], [0.0, 1.0]]), "infinity"),
         (np.array([["a", "b"], ["c", "d"]]), "string|convert"),
         (np.empty((0, 3)), "0 sample"),

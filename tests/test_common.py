@@ -4,6 +4,7 @@ from _checks import run_check
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_autoencoders import (
+    AutoencoderImputer,
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
     ContractiveAutoencoder,
@@ -92,6 +93,15 @@ ESTIMATORS = [
     ),
     VariationalAutoencoder(n_components=2, hidden_layer_sizes=(6, 4), kl_warmup=0),
     AutoencoderOutlierDetector(VariationalAutoencoder(n_components=2, max_iter=20)),
+    AutoencoderImputer(hidden_layer_sizes=(8,), max_iter=20),
+    AutoencoderImputer(hidden_layer_sizes=(8, 8), add_indicator=True, max_iter=5),
+    AutoencoderImputer(
+        hidden_layer_sizes=(6,),
+        early_stopping=True,
+        validation_fraction=0.3,
+        keep_empty_features=True,
+    ),
+    AutoencoderImputer(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=20),
 ]
 
 
