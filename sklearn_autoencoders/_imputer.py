@@ -38,7 +38,6 @@ from sklearn.utils.validation import (
 
 from ._base import ENGINE_PARAMETER_CONSTRAINTS, NetworkEstimatorMixin
 from ._callbacks import end_root_task, epoch_callbacks, root_task
-from ._losses import MaskedLoss
 from ._network import Network, forward, row_chunks
 from ._training import (
     History,
@@ -58,6 +57,7 @@ from ._validation import (
     resolve_batch_size,
     restore_on_error,
     validation_split,
+    value_range,
 )
 
 #: ``max_iter='auto'`` trains for about this many minibatch updates
@@ -86,22 +86,61 @@ class IndicatorMasking:
         self.level = float(level)
         self.n_features = n_features
         self._uniform = self._mask = None
+        self.hidden = None  # the last batch's hidden entries
 
     def __call__(self, clean, out, rng):
         np.copyto(out, clean)
-        if self.level == 0:
-            return out
         d = self.n_features
         shape = (out.shape[0], d)
         if self._uniform is None or self._uniform.shape[0] < shape[0]:
             self._uniform = np.empty(shape, dtype=out.dtype)
-            self._mask = np.empty(shape, dtype=bool)
-        uniform, hidden = self._uniform[: shape[0]], self._mask[: shape[0]]
+            self._mask = np.zeros(shape, dtype=bool)
+        self.hidden = hidden = self._mask[: shape[0]]
+        if self.level == 0:
+            hidden[...] = False
+            return out
+        uniform = self._uniform[: shape[0]]
         rng.random(dtype=out.dtype, out=uniform)
         np.less(uniform, self.level, out=hidden)
         np.copyto(out[:, :d], 0, where=hidden)
         np.copyto(out[:, d:], 0, where=hidden)
         return out
+
+
+class HiddenEntryLoss:
+    """Half squared error over observed entries, the hidden ones emphasised.
+
+    An entry the masking noise hid from the network weighs 1, one it could
+    see ``visible_weight``, a missing one (NaN target) 0: copying what it
+    sees is easy and teaches little, so the objective is led by what
+    imputation asks, predicting an entry from the others (Vincent et al.'s
+    emphasised denoising). ``masking.hidden`` is the batch's draw, made
+    just before the loss is called. Linear output only.
+    """
+
+    output_activation = "identity"
+
+    def __init__(self, masking, visible_weight):
+        self.masking = masking
+        self.visible_weight = visible_weight
+
+    def __call__(self, Z, Y, delta, activation, scratch, weights=None):
+        residual = np.subtract(Z, Y, out=delta)
+        np.nan_to_num(residual, copy=False, nan=0.0)
+        emphasis = scratch
+        emphasis.fill(self.visible_weight)
+        hidden = self.masking.hidden
+        if hidden is not None and hidden.shape == Z.shape:
+            emphasis[hidden] = 1.0
+        emphasis *= residual  # dLoss/dZ of each row's sum
+        per_row = np.einsum("ij,ij->i", emphasis, residual)
+        if weights is None:
+            loss = 0.5 * float(per_row.sum(dtype=np.float64)) / Z.shape[0]
+            np.multiply(emphasis, 1.0 / Z.shape[0], out=delta)
+        else:
+            loss = 0.5 * float(np.dot(per_row, weights))
+            np.multiply(emphasis, weights[:, None], out=delta)
+        return loss
 
 
 def network_input(Z, observed):
@@ -143,6 +182,9 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
     noise_level : float, default=0.25
         Fraction of the entries hidden in each training row, on top of the
         missing ones. Must be in [0, 1).
+    visible_weight : float, default=1.0
+        Weight in the loss of an observed entry the network could see,
+        against 1 for one the noise hid from it. Must be in (0, 1].
     alpha : float, default=0.01
         Strength of the L2 penalty on the weights (divided by the batch
         size, as in scikit-learn's MLP).
@@ -150,10 +192,10 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         If True, ``transform`` appends a :class:`~sklearn.impute.MissingIndicator`
         of the features that had missing entries during ``fit``.
     standardize : bool or 'auto', default='auto'
-        Train on features standardised on their observed entries, as
-        ``AutoencoderTransformer`` does: ``'auto'`` only for data far from
-        unit scale (raw measurements); images in [0, 1] stay as they are,
-        so that the loss weighs every pixel in the image's own unit.
+        Train on features standardised on their observed entries.
+        ``'auto'`` standardises every table but data in [0, 1] (images,
+        proportions), which keep their one unit, so that the loss weighs
+        every pixel in it.
     keep_empty_features : bool, default=False
         If True, features with no observed entry at ``fit`` are kept and
         filled with 0; if False they are dropped, with a warning naming
@@ -197,10 +239,10 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
 
     Attributes
     ----------
-    statistics_ : ndarray of shape (n_features_in_,)
+    statistics_ : ndarray of shape (n_features,)
         Mean of each feature's observed entries at ``fit`` (NaN for a
         feature with none).
-    input_mean_, input_scale_ : ndarray of shape (n_features_in_,)
+    input_mean_, input_scale_ : ndarray of shape (n_features,)
         The standardisation of the network's inputs and outputs.
     coefs_, intercepts_ : list of ndarray
         The network's weights and biases (first layer: values, then
@@ -218,7 +260,7 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
     best_validation_score_ : float or None
     best_epoch_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined only when ``X`` has feature names that are all strings.
 
     See Also
@@ -250,6 +292,7 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         "missing_values": [Real, None],
         "hidden_layer_sizes": ["array-like"],
         "noise_level": [Interval(Real, 0, 1, closed="left")],
+        "visible_weight": [Interval(Real, 0, 1, closed="right")],
         "add_indicator": ["boolean"],
         "keep_empty_features": ["boolean"],
         "standardize": ["boolean", StrOptions({"auto"})],
@@ -269,6 +312,7 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         hidden_layer_sizes=(256, 256),
         activation="relu",
         noise_level=0.25,
+        visible_weight=1.0,
         alpha=0.01,
         add_indicator=False,
         keep_empty_features=False,
@@ -292,6 +336,7 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.noise_level = noise_level
+        self.visible_weight = visible_weight
         self.alpha = alpha
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
@@ -342,14 +387,15 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         observed = ~np.isnan(X)
         empty = ~observed.any(axis=0)
         self._warn_if_dropped(empty)
-        scaling = input_standardization(X, self.standardize, sample_weight)
+        scaling = input_standardization(X, self._standardize_mode(X), sample_weight)
         if scaling is None:
             mean, scale = np.zeros(X.shape[1], X.dtype), np.ones(X.shape[1], X.dtype)
         else:
             mean, scale = scaling
         Z = (X - mean) / scale
         inputs = network_input(Z, observed)
-        net = self._make_network(X.shape[1], X.dtype)
+        masking = IndicatorMasking(self.noise_level, X.shape[1])
+        net = self._make_network(X.shape[1], X.dtype, masking)
         rng = generator_from(self.random_state)
         net.initialize(rng)
         history = History()
@@ -364,7 +410,7 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
                 Z,
                 rng=rng,
                 history=history,
-                corrupt=IndicatorMasking(self.noise_level, X.shape[1]),
+                corrupt=masking,
                 validation=self._validation(inputs, Z, observed, rng, sample_weight),
                 sample_weight=sample_weight,
                 callbacks=callbacks,
@@ -463,14 +509,14 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
                 stacklevel=3,
             )
 
-    def _make_network(self, n_features, dtype):
+    def _make_network(self, n_features, dtype, masking):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
         units = [2 * n_features, *hidden, n_features]
         activations = [self.activation] * len(hidden) + ["identity"]
         return Network(
             units,
             activations,
-            MaskedLoss("squared_error", "identity"),
+            HiddenEntryLoss(masking, self.visible_weight),
             alpha=self.alpha,
             dtype=dtype,
         )
@@ -494,6 +540,21 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
             "_activations": list(net.activations),
             **fitted_history_attributes(history),
         }
+
+    def _standardize_mode(self, X):
+        """``'auto'``: standardise unless every observed value is in [0, 1].
+
+        Data in [0, 1] (images, proportions) share one unit, the one their
+        RMSE is measured in, and a pixel that is almost always 0 would get
+        a tiny scale that lets it lead the loss (MNIST: 0.45 against 0.17
+        standardised vs raw). Any other table is standardised on its
+        observed entries, even one already small in magnitude: diabetes
+        as shipped (every std 0.048) reached 0.745 raw against 0.68.
+        """
+        if self.standardize != "auto":
+            return self.standardize
+        bounds = value_range(X)
+        return not (bounds is None or (bounds[0] >= 0 and bounds[1] <= 1))
 
     def _training_config(self, n_samples):
         """The engine's settings, ``max_iter='auto'`` resolved for the rows."""

@@ -5,6 +5,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_wine
 from sklearn.impute import SimpleImputer
@@ -21,6 +23,7 @@ from sklearn_autoencoders import (
     StackedPretrainedClassifier,
     VariationalAutoencoder,
 )
+from sklearn_autoencoders._imputer import HiddenEntryLoss, IndicatorMasking
 from sklearn_autoencoders._losses import LOSSES, MaskedLoss
 from sklearn_autoencoders._validation import column_mean_and_std, filled
 
@@ -84,6 +87,39 @@ def test_complete_batches_take_the_plain_loss():
     )
     assert plain == masked
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_hidden_entry_loss_gradient_and_its_plain_case(weighted):
+    rng = np.random.default_rng(2)
+    Z = rng.normal(size=(5, 4))
+    Y = np.where(rng.random((5, 4)) < 0.3, np.nan, rng.normal(size=(5, 4)))
+    weights = rng.random(5) if weighted else None
+    if weighted:
+        weights /= weights.sum()
+    masking = IndicatorMasking(0.4, 4)
+    clean = np.hstack([np.nan_to_num(Y), ~np.isnan(Y)])
+    masking(clean, np.empty_like(clean), rng)
+    assert masking.hidden.any()
+    loss = HiddenEntryLoss(masking, 0.25)
+
+    def value(z, fn=loss):
+        delta, scratch = np.empty_like(z), np.empty_like(z)
+        return fn(z.copy(), Y, delta, "identity", scratch, weights), delta
+
+    _, gradient = value(Z)
+    step = 1e-6
+    for i, j in np.ndindex(*Z.shape):
+        plus, minus = Z.copy(), Z.copy()
+        plus[i, j] += step
+        minus[i, j] -= step
+        numeric = (value(plus)[0] - value(minus)[0]) / (2 * step)
+        assert gradient[i, j] == pytest.approx(numeric, abs=1e-8)
+    # visible_weight=1 is the masked squared error
+    plain = MaskedLoss("squared_error", "identity")
+    a, b = value(Z, HiddenEntryLoss(masking, 1.0)), value(Z, plain)
+    assert a[0] == pytest.approx(b[0], rel=1e-12)
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-12)
 
 
 def test_statistics_use_observed_entries(wine):
@@ -268,3 +304,31 @@ def test_imputer_bad_input_is_refused_and_changes_nothing(wine):
     with pytest.raises(ValueError, match="features"):
         imputer.transform(X[:, :5])
     np.testing.assert_array_equal(imputer.transform(X), before)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_samples=st.integers(2, 30),
+    n_features=st.integers(1, 6),
+    rate=st.floats(0, 0.9),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 100),
+)
+def test_imputer_properties(n_samples, n_features, rate, dtype, seed):
+    """Shape, dtype, observed entries kept, no NaN left, reproducible."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features)).astype(dtype)
+    X[rng.random(X.shape) < rate] = np.nan
+    if np.isnan(X).all():
+        X[0, 0] = 1.0
+    params = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        imputer = AutoencoderImputer(keep_empty_features=True, **params).fit(X)
+        again = AutoencoderImputer(keep_empty_features=True, **params).fit(X)
+    out = imputer.transform(X)
+    assert out.shape == X.shape and out.dtype == dtype
+    assert not np.isnan(out).any()
+    observed = ~np.isnan(X)
+    np.testing.assert_array_equal(out[observed], X[observed])
+    np.testing.assert_array_equal(out, again.transform(X))
