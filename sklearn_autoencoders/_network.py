@@ -40,6 +40,7 @@ from ._losses import (
     ConsistencyLoss,
     PenaltyContext,
 )
+from ._validation import filled, has_missing
 
 #: Rows per chunk in the allocating forward pass: bounds its memory.
 FORWARD_CHUNK_SIZE = 4096
@@ -106,18 +107,8 @@ def forward(coefs, intercepts, activations, X, n_layers=None):
 
 
 def _fill_chunk(chunk, fill):
-    """A chunk's missing entries (NaN) set to ``fill`` (a copy), and where."""
-    values = chunk.data if sp.issparse(chunk) else chunk
-    missing = np.isnan(values)
-    if not missing.any():
-        return chunk
-    chunk = chunk.copy()
-    if sp.issparse(chunk):
-        columns = chunk.indices[missing]
-        chunk.data[missing] = fill[columns] if np.ndim(fill) else fill
-    else:
-        chunk[missing] = np.broadcast_to(fill, chunk.shape)[missing]
-    return chunk
+    """A chunk with its missing entries (NaN) set to ``fill`` (a copy), or itself."""
+    return filled(chunk, fill) if has_missing(chunk) else chunk
 
 
 def _residual_chunks(coefs, intercepts, activations, X, indices=None, fill=0.0):
