@@ -26,7 +26,8 @@ and digits (up to 100 features; on MNIST's 784 one fit would take hours,
 so it is left out there), and the same
 denoising imputer written in PyTorch (same layers, indicator input,
 masking noise on top of the missing pattern, masked loss, L2 penalty,
-batch size, cosine schedule and epochs) when ``torch`` is installed.
+batch size, cosine schedule and epochs; inputs clipped to the training
+range at transform) when ``torch`` is installed.
 
 ``--codes`` (instead): ``AutoencoderTransformer(32)`` at its defaults
 trained on MNIST training images with 30% of their entries missing
@@ -183,7 +184,7 @@ def torch_imputer(ours, X_train, seed):
             optimizer.step()
 
     def fill(X):
-        Zt, Ot = inputs(X)
+        Zt, Ot = inputs(np.clip(X, ours.data_min_, ours.data_max_))
         with torch.no_grad():
             predicted = net(torch.cat([Zt, Ot], 1)).numpy() * scale + mean
         return np.where(np.isnan(X), predicted, X)

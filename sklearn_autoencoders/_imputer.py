@@ -50,12 +50,14 @@ from ._validation import (
     check_magnitude,
     check_observed,
     check_sample_weight,
+    column_bounds,
     column_statistics,
     generator_from,
     held_out_weights,
     input_standardization,
     resolve_batch_size,
     restore_on_error,
+    rows_that_count,
     validation_split,
     value_range,
 )
@@ -244,6 +246,12 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         feature with none).
     input_mean_, input_scale_ : ndarray of shape (n_features,)
         The standardisation of the network's inputs and outputs.
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Range of each feature's observed entries at ``fit`` (NaN for a
+        feature with none; rows of weight 0 left out). ``transform`` feeds
+        the network observed entries clipped to it, so a value beyond the
+        training range does not throw off the rest of its row; the values
+        returned are unchanged.
     coefs_, intercepts_ : list of ndarray
         The network's weights and biases (first layer: values, then
         indicator), in the standardised space.
@@ -417,6 +425,9 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
             )
         column_means = column_statistics(X, sample_weight)[0]
         self.statistics_ = np.where(empty, np.nan, column_means)
+        self.data_min_, self.data_max_ = column_bounds(
+            rows_that_count(X, sample_weight)
+        )
         self.input_mean_, self.input_scale_ = mean, scale
         self._empty = empty
         vars(self).update(self._network_state(net, history))
@@ -522,11 +533,23 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         )
 
     def _impute_chunk(self, X):
-        """One chunk of rows, missing entries filled in (raw units)."""
+        """One chunk of rows, missing entries filled in (raw units).
+
+        The network reads each observed entry clipped to its column's range
+        at ``fit``: a value beyond anything it was trained on (a digit's
+        pixel that was 0 in all training rows but one has a scale of 0.04,
+        so a 16 there reads as 400 standard deviations) would otherwise
+        throw off the prediction of every missing entry in its row
+        (digits, 30% missing: RMSE 3.23 against 2.68 clipped on one split).
+        A column with no observed entry at ``fit`` reads as missing, as in
+        training. The returned observed entries are the unclipped ones.
+        """
         observed = ~np.isnan(X)
-        Z = (X - self.input_mean_) / self.input_scale_
+        seen = np.clip(X, self.data_min_, self.data_max_)
+        visible = ~np.isnan(seen)
+        Z = (seen - self.input_mean_) / self.input_scale_
         predicted = forward(
-            self.coefs_, self.intercepts_, self._activations, network_input(Z, observed)
+            self.coefs_, self.intercepts_, self._activations, network_input(Z, visible)
         )
         predicted *= self.input_scale_
         predicted += self.input_mean_

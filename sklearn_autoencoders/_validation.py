@@ -231,12 +231,17 @@ def held_out_weights(sample_weight, held_out):
 
 
 def column_bounds(X):
-    """Per-column minimum and maximum as dense 1-D arrays (sparse or dense X)."""
+    """Per-column minimum and maximum as dense 1-D arrays (sparse or dense X).
+
+    Dense ``X`` may have NaN: the bounds are over each column's observed
+    entries (NaN for a column with none), via ``fmin`` / ``fmax``, which
+    skip NaN without the warning of ``nanmin`` on an empty column.
+    """
     if sp.issparse(X):
         low = X.min(axis=0).toarray().ravel()
         high = X.max(axis=0).toarray().ravel()
         return low.astype(X.dtype), high.astype(X.dtype)
-    return X.min(axis=0), X.max(axis=0)
+    return np.fmin.reduce(X, axis=0), np.fmax.reduce(X, axis=0)
 
 
 #: ``standardize='auto'`` standardises data with a column whose typical

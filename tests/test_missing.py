@@ -233,6 +233,21 @@ def test_imputer_fills_only_the_missing_entries_and_beats_the_mean(wine):
     assert rmse(filled_in) < 0.9 * rmse(SimpleImputer().fit_transform(X))
 
 
+def test_imputer_reads_values_beyond_the_training_range_as_its_bounds(wine):
+    X = _holes(wine, 0.3)
+    imputer = _imputer().fit(X)
+    np.testing.assert_array_equal(imputer.data_min_, np.nanmin(X, axis=0))
+    np.testing.assert_array_equal(imputer.data_max_, np.nanmax(X, axis=0))
+    row = X[:1].copy()
+    row[0, 0], row[0, 1] = np.nan, 1e6  # far beyond the range of column 1
+    at_bound = row.copy()
+    at_bound[0, 1] = imputer.data_max_[1]
+    out = imputer.transform(row)
+    assert out[0, 1] == 1e6  # returned as given
+    np.testing.assert_allclose(out[0, 0], imputer.transform(at_bound)[0, 0])
+    assert imputer.data_min_[0] <= out[0, 0] <= imputer.data_max_[0] * 2
+
+
 def test_imputer_missing_values_placeholder(wine):
     X = _holes(wine)
     coded = np.where(np.isnan(X), -1.0, X)
