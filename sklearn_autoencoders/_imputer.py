@@ -38,6 +38,7 @@ from sklearn.utils.validation import (
 
 from ._base import ENGINE_PARAMETER_CONSTRAINTS, NetworkEstimatorMixin
 from ._callbacks import end_root_task, epoch_callbacks, root_task
+from ._losses import HiddenEntryLoss
 from ._network import Network, forward, row_chunks
 from ._training import (
     History,
@@ -107,42 +108,6 @@ class IndicatorMasking:
         np.copyto(out[:, :d], 0, where=hidden)
         np.copyto(out[:, d:], 0, where=hidden)
         return out
-
-
-class HiddenEntryLoss:
-    """Half squared error over observed entries, the hidden ones emphasised.
-
-    An entry the masking noise hid from the network weighs 1, one it could
-    see ``visible_weight``, a missing one (NaN target) 0: copying what it
-    sees is easy and teaches little, so the objective is led by what
-    imputation asks, predicting an entry from the others (Vincent et al.'s
-    emphasised denoising). ``masking.hidden`` is the batch's draw, made
-    just before the loss is called. Linear output only.
-    """
-
-    output_activation = "identity"
-
-    def __init__(self, masking, visible_weight):
-        self.masking = masking
-        self.visible_weight = visible_weight
-
-    def __call__(self, Z, Y, delta, activation, scratch, weights=None):
-        residual = np.subtract(Z, Y, out=delta)
-        np.nan_to_num(residual, copy=False, nan=0.0)
-        emphasis = scratch
-        emphasis.fill(self.visible_weight)
-        hidden = self.masking.hidden
-        if hidden is not None and hidden.shape == Z.shape:
-            emphasis[hidden] = 1.0
-        emphasis *= residual  # dLoss/dZ of each row's sum
-        per_row = np.einsum("ij,ij->i", emphasis, residual)
-        if weights is None:
-            loss = 0.5 * float(per_row.sum(dtype=np.float64)) / Z.shape[0]
-            np.multiply(emphasis, 1.0 / Z.shape[0], out=delta)
-        else:
-            loss = 0.5 * float(np.dot(per_row, weights))
-            np.multiply(emphasis, weights[:, None], out=delta)
-        return loss
 
 
 def network_input(Z, observed):
@@ -594,9 +559,9 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
     def _validation(self, inputs, Z, observed, rng, sample_weight):
         """``run_solver``'s early-stopping split, or None.
 
-        Held-out rows get a fixed draw of hidden entries (``noise_level``
-        of their observed ones, at least one per row where it has one);
-        the score is minus the mean squared error on those.
+        Held-out rows get a fixed draw of hidden entries (each observed
+        entry with probability ``max(noise_level, 0.1)``); the score is
+        minus the mean squared error per hidden entry.
         """
         if not self._uses_early_stopping(Z.shape[0]):
             return None

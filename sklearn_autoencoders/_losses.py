@@ -231,6 +231,43 @@ class MaskedLoss:
         return loss - float(np.dot(excess, weights[rows]))
 
 
+class HiddenEntryLoss:
+    """Half squared error over observed entries, the hidden ones emphasised.
+
+    An entry the masking noise hid from the network weighs 1, one it could
+    see ``visible_weight``, a missing one (NaN target) 0: copying what it
+    sees is easy and teaches little, so the objective is led by what
+    imputation asks, predicting an entry from the others (Vincent et al.'s
+    emphasised denoising). ``masking.hidden`` is the batch's draw, made
+    just before the loss is called (``_imputer.IndicatorMasking``). Linear
+    output only; at ``visible_weight=1`` it is ``MaskedLoss('squared_error')``.
+    """
+
+    output_activation = "identity"
+
+    def __init__(self, masking, visible_weight):
+        self.masking = masking
+        self.visible_weight = visible_weight
+
+    def __call__(self, Z, Y, delta, activation, scratch, weights=None):
+        residual = np.subtract(Z, Y, out=delta)
+        np.nan_to_num(residual, copy=False, nan=0.0)
+        emphasis = scratch
+        emphasis.fill(self.visible_weight)
+        hidden = self.masking.hidden
+        if hidden is not None and hidden.shape == Z.shape:
+            np.copyto(emphasis, 1.0, where=hidden)
+        emphasis *= residual  # dLoss/dZ of each row's sum
+        per_row = np.einsum("ij,ij->i", emphasis, residual)
+        if weights is None:
+            loss = 0.5 * float(per_row.sum(dtype=np.float64)) / Z.shape[0]
+            np.multiply(emphasis, 1.0 / Z.shape[0], out=delta)
+        else:
+            loss = 0.5 * float(np.dot(per_row, weights))
+            np.multiply(emphasis, weights[:, None], out=delta)
+        return loss
+
+
 class ConsistencyLoss:
     """Cross-entropy on labeled rows plus the Pi-model consistency on pairs.
 

@@ -23,8 +23,8 @@ from sklearn_autoencoders import (
     StackedPretrainedClassifier,
     VariationalAutoencoder,
 )
-from sklearn_autoencoders._imputer import HiddenEntryLoss, IndicatorMasking
-from sklearn_autoencoders._losses import LOSSES, MaskedLoss
+from sklearn_autoencoders._imputer import IndicatorMasking
+from sklearn_autoencoders._losses import LOSSES, HiddenEntryLoss, MaskedLoss
 from sklearn_autoencoders._validation import column_mean_and_std, filled
 
 
