@@ -27,7 +27,8 @@ so it is left out there), and the same
 denoising imputer written in PyTorch (same layers, indicator input,
 masking noise on top of the missing pattern, masked loss, L2 penalty,
 batch size, cosine schedule and epochs; inputs clipped to the training
-range at transform) when ``torch`` is installed.
+range at transform) when ``torch`` is installed. A peer whose fit fails
+on a seed is printed as failed with its error, and not counted as the best.
 
 ``--codes`` (instead): ``AutoencoderTransformer(32)`` at its defaults
 trained on MNIST training images with 30% of their entries missing
@@ -241,10 +242,19 @@ def run(name, pattern, seeds, validation, use_torch):
         record("AutoencoderImputer()", ours.transform(X_train), fill_test, seconds)
         for label, imputer in peers(name, seed, X.shape[1]).items():
             start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # IterativeImputer's convergence
-                imputer.fit(X_train)
-                fill_test = imputer.transform(X_test)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # IterativeImputer's convergence
+                    imputer.fit(X_train)
+                    fill_test = imputer.transform(X_test)
+            except ValueError as error:
+                # A peer that fails is reported as failed, never dropped in
+                # silence: IterativeImputer(BayesianRidge()) on occluded MNIST
+                # squares gets NaN predictions from BayesianRidge and then
+                # refuses its own NaN ("Input X contains NaN").
+                entry = results.setdefault(label, {"rmse": [], "time": [], "acc": []})
+                entry.setdefault("failed", []).append(str(error).split("\n")[0])
+                continue
             seconds = time.perf_counter() - start
             record(label, imputer.transform(X_train), fill_test, seconds)
         if use_torch:
@@ -300,8 +310,11 @@ def codes_section(seeds):
 
 def report(name, pattern, results):
     ours = np.array(results["AutoencoderImputer()"]["rmse"])
+    failed = {k: v["failed"] for k, v in results.items() if v.get("failed")}
     sklearn_labels = [
-        k for k in results if k not in ("AutoencoderImputer()", "same recipe, PyTorch")
+        k
+        for k in results
+        if k not in ("AutoencoderImputer()", "same recipe, PyTorch", *failed)
     ]
     best = min(sklearn_labels, key=lambda k: np.mean(results[k]["rmse"]))
     best_rmse = np.array(results[best]["rmse"])
@@ -310,6 +323,12 @@ def report(name, pattern, results):
     header = " ".join(f"{c:>{w}s}" for c, w in zip(columns, [16, 14, 14, 14]))
     print(f"  {'imputer':28s} {header}")
     for label, entry in results.items():
+        if label in failed:
+            print(
+                f"  {label:28s} failed on {len(failed[label])} of "
+                f"{len(ours)} seeds: {failed[label][0]}"
+            )
+            continue
         rmse = np.array(entry["rmse"])
         ratio = ours / rmse
         acc = (
