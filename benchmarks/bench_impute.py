@@ -223,12 +223,15 @@ def run(name, pattern, seeds, validation, use_torch):
         unit = 1.0 if is_image else X[train].std(0)
         unit = np.where(unit > 0, unit, 1.0)
 
+        def entry_of(label):
+            return results.setdefault(label, {"rmse": [], "time": [], "acc": []})
+
         def record(
             label, fill_train, fill_test, seconds, at=(train, test, unit, hidden)
         ):
             train, test, unit, hidden = at
             error = ((fill_test - X[test]) / unit)[hidden[test]]
-            entry = results.setdefault(label, {"rmse": [], "time": [], "acc": []})
+            entry = entry_of(label)
             entry["rmse"].append(float(np.sqrt(np.mean(error**2))))
             entry["time"].append(seconds)
             if y is not None:
@@ -252,8 +255,8 @@ def run(name, pattern, seeds, validation, use_torch):
                 # silence: IterativeImputer(BayesianRidge()) on occluded MNIST
                 # squares gets NaN predictions from BayesianRidge and then
                 # refuses its own NaN ("Input X contains NaN").
-                entry = results.setdefault(label, {"rmse": [], "time": [], "acc": []})
-                entry.setdefault("failed", []).append(str(error).split("\n")[0])
+                failures = entry_of(label).setdefault("failed", [])
+                failures.append(str(error).split("\n")[0])
                 continue
             seconds = time.perf_counter() - start
             record(label, imputer.transform(X_train), fill_test, seconds)
