@@ -233,6 +233,18 @@ def test_imputer_fills_only_the_missing_entries_and_beats_the_mean(wine):
     assert rmse(filled_in) < 0.9 * rmse(SimpleImputer().fit_transform(X))
 
 
+def test_imputer_standardises_data_in_unit_range_too(wine):
+    # Pixels in [0, 1] are standardised like any table: a hidden pixel then
+    # enters as its column's mean, not as 0, the blank pixel's value.
+    X = _holes((wine - wine.min(0)) / np.ptp(wine, axis=0), 0.3)
+    imputer = _imputer().fit(X)
+    np.testing.assert_allclose(imputer.input_mean_, np.nanmean(X, axis=0))
+    np.testing.assert_allclose(imputer.input_scale_, np.nanstd(X, axis=0))
+    raw = _imputer(standardize=False).fit(X)
+    np.testing.assert_array_equal(raw.input_mean_, 0.0)
+    np.testing.assert_array_equal(raw.input_scale_, 1.0)
+
+
 def test_imputer_reads_values_beyond_the_training_range_as_its_bounds(wine):
     X = _holes(wine, 0.3)
     imputer = _imputer().fit(X)
