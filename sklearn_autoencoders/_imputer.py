@@ -163,7 +163,9 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         Train on features standardised on their observed entries, images
         in [0, 1] included: a masked or missing entry then enters as its
         column's mean rather than as 0, the ink-free pixel (MNIST with 30%
-        missing: 0.149 against 0.166 raw on a validation split).
+        missing: 0.149 against 0.166 raw on a validation split), and tables
+        already small in magnitude (diabetes as shipped, every std 0.048:
+        0.68 against 0.745 raw).
     keep_empty_features : bool, default=False
         If True, features with no observed entry at ``fit`` are kept and
         filled with 0; if False they are dropped, with a warning naming
@@ -361,7 +363,9 @@ class AutoencoderImputer(NetworkEstimatorMixin, TransformerMixin, BaseEstimator)
         observed = ~np.isnan(X)
         empty = ~observed.any(axis=0)
         self._warn_if_dropped(empty)
-        scaling = input_standardization(X, self.standardize, sample_weight)
+        scaling = input_standardization(
+            X, self.standardize, sample_weight, fix="standardize=True"
+        )
         if scaling is None:
             mean, scale = np.zeros(X.shape[1], X.dtype), np.ones(X.shape[1], X.dtype)
         else:

@@ -345,15 +345,16 @@ def _off_scale_statistics(X, sample_weight=None):
     return None
 
 
-def input_standardization(X, mode, sample_weight=None):
+def input_standardization(X, mode, sample_weight=None, fix="standardize='auto'"):
     """``(mean, scale)`` to train on ``(X - mean) / scale``, or None.
 
     ``mode`` is ``True``, ``False`` or ``'auto'`` (only for data far from
     unit scale, see ``STANDARDIZE_ABOVE``); ``False`` on such data warns,
-    naming the fix. Sparse data are scaled by each column's root mean
-    square and not centred, which would densify them. Constant columns get
-    a scale of 1, as in ``StandardScaler``. ``sample_weight`` weights the
-    statistics.
+    naming ``fix``, the caller's setting that standardises (an estimator
+    without ``'auto'`` names ``standardize=True``). Sparse data are scaled
+    by each column's root mean square and not centred, which would densify
+    them. Constant columns get a scale of 1, as in ``StandardScaler``.
+    ``sample_weight`` weights the statistics.
     """
     statistics = None
     if mode is not True:
@@ -363,7 +364,7 @@ def input_standardization(X, mode, sample_weight=None):
             warnings.warn(
                 "X has features far from unit scale, which saturate the units "
                 "or make training diverge, and standardize=False: scale X first "
-                "(for example with StandardScaler) or use standardize='auto'.",
+                f"(for example with StandardScaler) or use {fix}.",
                 UserWarning,
                 stacklevel=5,
             )

@@ -245,6 +245,12 @@ def test_imputer_standardises_data_in_unit_range_too(wine):
     np.testing.assert_array_equal(raw.input_scale_, 1.0)
 
 
+def test_imputer_unscaled_raw_warning_names_its_own_fix(wine):
+    # The imputer has no standardize='auto'; its warning names what it takes.
+    with pytest.warns(UserWarning, match=r"use standardize=True\."):
+        _imputer(standardize=False, max_iter=2).fit(_holes(wine, 0.3))
+
+
 def test_imputer_reads_values_beyond_the_training_range_as_its_bounds(wine):
     X = _holes(wine, 0.3)
     imputer = _imputer().fit(X)
